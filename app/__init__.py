@@ -1,0 +1,69 @@
+"""Quanzi: the app factory, a short list of configure/register steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app import accounts, media, site, wiring
+from app.accounts.cli import users_cli
+from app.accounts.services import load_user_from_session
+from app.accounts.views import unauthorized
+from app.core.cli import backup_command
+from app.core.db import configure_sqlite, db
+from app.core.error_pages import configure_errors
+from app.core.i18n import configure_i18n
+from app.core.security import configure_security
+from app.core.templating import configure_templates
+from app.demo import seed_demo_command
+from app.extensions import csrf, htmx, limiter, login_manager, migrate
+from config import build_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    config = build_config(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=config["QUANZI_INSTANCE_DIR"],
+    )
+    app.config.update(config)
+    configure_extensions(app)
+    configure_i18n(app, str(ROOT / "translations"))
+    configure_security(app)
+    configure_errors(app)
+    configure_templates(app)
+    register_blueprints(app)
+    register_cli(app)
+    wiring.install()
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user_from_session)
+    login_manager.unauthorized_handler(unauthorized)
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    for feature in (site, accounts, media):
+        app.register_blueprint(feature.bp)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(backup_command)

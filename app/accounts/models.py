@@ -1,0 +1,72 @@
+"""Accounts: the member, with credentials, role and profile."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core import clock
+from app.core.db import Base, UTCDateTime
+from app.core.uploads import Upload
+
+ROLES = ("member", "host", "admin")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        Index("ix_user_account_created", "created_at", "id"),
+        CheckConstraint("role IN ('member', 'host', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    display_name: Mapped[str] = mapped_column(String(40), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    avatar_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id", ondelete="SET NULL"))
+    is_banned: Mapped[bool] = mapped_column(default=False)
+    # Bumped to log the user out everywhere (ban, password change): sessions carry it.
+    session_version: Mapped[int] = mapped_column(default=1)
+    invite_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    birthday: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Every page shows the avatar next to the name: joined eagerly, one query saved per user.
+    avatar: Mapped[Upload | None] = relationship(lazy="joined", foreign_keys=[avatar_id])
+
+    # Flask-Login protocol.
+    is_active = True
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def name(self) -> str:
+        """What the UI calls this member."""
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_host(self) -> bool:
+        return self.role in ("host", "admin")
+
+
+# Case-insensitive uniqueness: "Alice" and "alice" are one account.
+Index("uq_user_account_username_lower", func.lower(User.username), unique=True)

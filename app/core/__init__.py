@@ -1,0 +1,1 @@
+"""Feature-agnostic building blocks. Imports no feature package."""

@@ -1,0 +1,170 @@
+"""Model base, column types, SQLite pragmas and the one-commit `use_case` rule."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Alembic names constraints the same way on SQLite and PostgreSQL with this convention.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The one SQLAlchemy instance; app.extensions re-exports it beside the other extensions.
+db = SQLAlchemy(model_class=Base)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the zone of DateTime(timezone=True))."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+# --- SQLite: real transactions -------------------------------------------------------------
+# pysqlite's own transaction handling starts transactions late and ignores our BEGIN; the
+# SQLAlchemy recipe hands control to us. Reads begin DEFERRED (readers never queue behind each
+# other in WAL mode); a use case begins IMMEDIATE, taking the write lock up front, so two use
+# cases never deadlock upgrading read locks and `busy_timeout` makes the second one wait.
+_write_intent: ContextVar[bool] = ContextVar("quanzi_write_intent", default=False)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Install the pragmas and BEGIN handling on a SQLite engine (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+# --- use_case: only the outermost call commits ----------------------------------------------
+_depth: ContextVar[int] = ContextVar("quanzi_use_case_depth", default=0)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def use_case(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run `fn` as one transaction: the outermost use case commits, nested ones join it.
+
+    On any exception the whole use case rolls back. Work registered with
+    `events.after_commit` runs only once the commit succeeded.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        depth = _depth.get()
+        if depth:
+            token = _depth.set(depth + 1)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _depth.reset(token)
+        session = db.session
+        # A read transaction may be open (the current user was loaded); end it so this use
+        # case starts a fresh, write-locked transaction on SQLite.
+        if session().in_transaction():
+            session.rollback()
+        session.info.pop(_AFTER_COMMIT, None)
+        depth_token = _depth.set(1)
+        intent_token = _write_intent.set(True)
+        try:
+            result = fn(*args, **kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop(_AFTER_COMMIT, None)
+            raise
+        finally:
+            _write_intent.reset(intent_token)
+            _depth.reset(depth_token)
+        run_after_commit()
+        return result
+
+    return wrapper
+
+
+_AFTER_COMMIT = "quanzi_after_commit"
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current use case has committed (never for a rollback).
+
+    Outside a use case it runs at once: there is nothing left to wait for.
+    """
+    if not in_use_case():
+        callback()
+        return
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def run_after_commit() -> None:
+    """Run the callbacks queued by the use case that just committed.
+
+    They do work outside the database (search index, cache); a failure is logged, never
+    raised, because the data they derive from is already safe and can be rebuilt.
+    """
+    callbacks = db.session.info.pop(_AFTER_COMMIT, [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            logging.getLogger("quanzi").exception("after-commit callback failed")
+
+
+def in_use_case() -> bool:
+    return _depth.get() > 0

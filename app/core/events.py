@@ -1,0 +1,144 @@
+"""Domain events: frozen dataclasses in the past tense, and the one way to publish them.
+
+Who reacts to what is declared in `app/wiring.py` (the only cross-feature mechanism).
+Handlers run in the publisher's transaction, in the order the table lists them, and must be
+idempotent; an exception rolls the whole use case back. Effects outside the database go
+through `after_commit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.core.db import on_commit
+
+Handler = Callable[[Any], None]
+
+_table: dict[type, tuple[Handler, ...]] = {}
+
+
+class Event:
+    """Base class of every domain event."""
+
+
+def configure(table: Mapping[type, Sequence[Handler]]) -> None:
+    """Install the event table (called once by the app factory with `app.wiring.HANDLERS`)."""
+    for event_type in table:
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise TypeError(f"{event_type!r} is not an Event")
+    _table.clear()
+    _table.update({event_type: tuple(handlers) for event_type, handlers in table.items()})
+
+
+def handlers_for(event_type: type) -> tuple[Handler, ...]:
+    return _table.get(event_type, ())
+
+
+def publish(event: Event) -> None:
+    """Run every handler wired to this event's type, in order, in the caller's transaction."""
+    for handler in _table.get(type(event), ()):
+        handler(event)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` after the current use case commits; dropped if it rolls back."""
+    on_commit(callback)
+
+
+# --- The events. Publishers import them from here; wiring.py maps them to handlers. --------
+
+
+@dataclass(frozen=True)
+class UserRegistered(Event):
+    user_id: int
+    invited_by_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ProfileUpdated(Event):
+    user_id: int
+
+
+@dataclass(frozen=True)
+class CircleJoined(Event):
+    user_id: int
+    circle_id: int
+
+
+@dataclass(frozen=True)
+class PostPublished(Event):
+    """A post became visible in its circle (created without review, or approved)."""
+
+    post_id: int
+    author_id: int
+    circle_id: int
+    kind: str = "post"
+
+
+@dataclass(frozen=True)
+class PostRemoved(Event):
+    """Moderation took a post away (rejected or deleted); what it earned is reversed."""
+
+    post_id: int
+    author_id: int
+    circle_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class PostFeatured(Event):
+    post_id: int
+    author_id: int
+    circle_id: int
+    actor_id: int
+
+
+@dataclass(frozen=True)
+class CommentCreated(Event):
+    comment_id: int
+    post_id: int
+    author_id: int
+    circle_id: int
+
+
+@dataclass(frozen=True)
+class LikeReceived(Event):
+    """Someone (never the owner) liked a post, comment or check-in for the first time."""
+
+    target_kind: str
+    target_id: int
+    liker_id: int
+    owner_id: int
+    circle_id: int
+
+
+@dataclass(frozen=True)
+class SignedIn(Event):
+    user_id: int
+    day: date
+    streak: int
+
+
+@dataclass(frozen=True)
+class CheckinRecorded(Event):
+    checkin_id: int
+    user_id: int
+    campaign_id: int
+    circle_id: int
+    day: date
+
+
+@dataclass(frozen=True)
+class CampaignCompleted(Event):
+    user_id: int
+    campaign_id: int
+    circle_id: int
+
+
+@dataclass(frozen=True)
+class TierReached(Event):
+    user_id: int
+    tier_id: int

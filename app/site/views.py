@@ -1,0 +1,60 @@
+"""Site shell: home, health, language switch, policy pages, tabs still to come."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.core.htmx import back_url
+from app.core.i18n import LANG_COOKIE, LANGUAGES
+from app.core.markdown import render_markdown
+
+from . import services
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/")
+def home() -> ResponseReturnValue:
+    return render_template("site/home.html", user=current_user)
+
+
+@bp.route("/healthz")
+def healthz() -> ResponseReturnValue:
+    ok = services.database_ok()
+    body = {"status": "ok" if ok else "error", "db": "ok" if ok else "error"}
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.post("/lang")
+def switch_language() -> ResponseReturnValue:
+    lang = request.form.get("lang", "")
+    response = make_response(redirect(back_url(url_for("site.home")), code=303))
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.route("/privacy")
+@bp.route("/terms")
+def policy_page() -> ResponseReturnValue:
+    slug = request.path.strip("/")
+    page = services.get_page(slug)
+    body = render_markdown(page.body) if page and page.body.strip() else None
+    return render_template("site/policy.html", slug=slug, body=body, page=page)
+
+
+@bp.route("/manifest.webmanifest")
+def manifest() -> ResponseReturnValue:
+    response = make_response(render_template("site/manifest.webmanifest"))
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+# Tabs whose features arrive in later issues show a friendly "coming soon" page until then.
+@bp.route("/circles")
+@bp.route("/checkins")
+@bp.route("/store")
+def coming_soon() -> ResponseReturnValue:
+    return render_template("site/coming_soon.html", section=request.path.strip("/"))
