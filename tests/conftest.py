@@ -118,6 +118,7 @@ def app(database_template: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
     # context of a twin app on the same database, so each request gets its own app context,
     # session and `g`, as in production, and the test's objects stay attached.
     application = create_app(overrides)
+    application.test_client_class = TestClient
     twin = create_app(overrides)
     with application.app_context():
         request_engine = db.engine
@@ -136,14 +137,12 @@ def app(database_template: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = TestClient
     return app.test_client()
 
 
 @pytest.fixture
 def anon(app: Flask) -> FlaskClient:
     """A second, logged-out browser."""
-    app.test_client_class = TestClient
     return app.test_client()
 
 
@@ -164,7 +163,6 @@ def admin(app: Flask) -> Any:
 
 @pytest.fixture
 def member_client(app: Flask, member: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(member.username)
     return c
@@ -172,7 +170,6 @@ def member_client(app: Flask, member: Any) -> TestClient:
 
 @pytest.fixture
 def host_client(app: Flask, host: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(host.username)
     return c
@@ -180,7 +177,6 @@ def host_client(app: Flask, host: Any) -> TestClient:
 
 @pytest.fixture
 def admin_client(app: Flask, admin: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(admin.username)
     return c

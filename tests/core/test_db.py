@@ -1,0 +1,103 @@
+"""use_case: one transaction per outermost call; after-commit work; SQLite pragmas."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.accounts.models import User
+from app.core import events
+from app.core.db import db, in_use_case, use_case
+from tests.helpers import make_user
+
+
+def test_nested_use_cases_commit_once_and_roll_back_together(app):
+    @use_case
+    def inner(name: str) -> None:
+        make_user(name)
+
+    @use_case
+    def outer() -> None:
+        inner("alpha1")
+        assert in_use_case()
+        inner("beta22")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        outer()
+    count = db.session.scalar(select(func.count()).select_from(User))
+    assert count == 0, "the nested use cases must roll back with the outer one"
+
+
+def test_use_case_commits_and_runs_after_commit_callbacks(app):
+    ran: list[str] = []
+
+    @use_case
+    def create() -> None:
+        make_user("gamma3")
+        events.after_commit(lambda: ran.append("after"))
+        assert ran == []
+
+    create()
+    assert ran == ["after"]
+    assert db.session.scalar(select(User.username)) == "gamma3"
+
+
+def test_after_commit_is_dropped_on_rollback(app):
+    ran: list[str] = []
+
+    @use_case
+    def create() -> None:
+        events.after_commit(lambda: ran.append("after"))
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        create()
+    assert ran == []
+
+
+def test_failing_after_commit_callback_never_undoes_the_commit(app, caplog):
+    @use_case
+    def create() -> None:
+        make_user("delta4")
+        events.after_commit(lambda: 1 / 0)
+
+    create()
+    assert db.session.scalar(select(User.username)) == "delta4"
+    assert "after-commit callback failed" in caplog.text
+
+
+def test_sqlite_runs_wal_with_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas apply to SQLite only; PostgreSQL has its own guarantees")
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_concurrent_use_cases_serialise_without_lost_updates(app):
+    """Two threads incrementing through read-modify-write inside use cases lose nothing,
+    because each use case holds the write lock (SQLite) or a row lock (PostgreSQL)."""
+    user = make_user("epsilon5")
+    user_id = user.id
+
+    @use_case
+    def bump() -> None:
+        row = db.session.execute(
+            select(User).where(User.id == user_id).with_for_update()
+        ).scalar_one()
+        row.session_version = row.session_version + 1
+
+    def worker() -> None:
+        with app.app_context():
+            for _ in range(10):
+                bump()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.rollback()
+    assert db.session.get(User, user_id).session_version == 1 + 40
