@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.core.db import db
+from app.extensions import limiter
 from tests.helpers import QueryCounter, TestClient, make_user
 
 pytest_plugins = ["tests.browser.fixtures"]
@@ -114,6 +115,9 @@ def app(database_template: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
         shutil.copy(database_template["sqlite_file"], target)
         url = f"sqlite:///{target}"
     overrides = _base_overrides(instance, url)
+    # Flask-Limiter keeps the first key prefix it saw for good; give each test its own so
+    # counters in a shared Redis never leak between tests (or parallel runs).
+    limiter._key_prefix = ""
     # Requests are served by `application`; test code (services, factories) runs in the
     # context of a twin app on the same database, so each request gets its own app context,
     # session and `g`, as in production, and the test's objects stay attached.

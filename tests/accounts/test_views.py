@@ -29,7 +29,8 @@ def test_register_logs_in_and_shows_the_member(client):
 def test_register_errors_keep_the_text_and_answer_422(client):
     make_user("taken1")
     response = client.form(
-        "/auth/register", {"username": "TAKEN1", "email": "not-an-email", "password": "1234", "invite_code": "NOPE"}
+        "/auth/register",
+        {"username": "TAKEN1", "email": "not-an-email", "password": "1234", "invite_code": "NOPE"},
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -45,7 +46,15 @@ def test_invite_link_prefills_the_code(client):
     inviter = make_user("inviter1")
     html = client.get(f"/auth/register?invite={inviter.invite_code}").get_data(as_text=True)
     assert f'value="{inviter.invite_code}"' in html
-    client.form("/auth/register", {"username": "newbie1", "email": "n1@example.com", "password": "good-pass-99", "invite_code": inviter.invite_code})
+    client.form(
+        "/auth/register",
+        {
+            "username": "newbie1",
+            "email": "n1@example.com",
+            "password": "good-pass-99",
+            "invite_code": inviter.invite_code,
+        },
+    )
     assert services.get_by_username("newbie1").invited_by_id == inviter.id
 
 
@@ -102,7 +111,9 @@ def test_logout_is_a_post(member_client):
 
 
 def test_missing_csrf_token_is_400_changes_nothing_and_keeps_the_text(client, member):
-    response = client.post("/auth/register", data={"username": "sneaky1", "email": "s@example.com", "password": "good-pass-99"})
+    response = client.post(
+        "/auth/register", data={"username": "sneaky1", "email": "s@example.com", "password": "good-pass-99"}
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "页面已过期" in html
@@ -148,9 +159,13 @@ def test_login_rate_limit_per_ip(client, member):
 def test_login_rate_limit_per_account_across_ips(client, member):
     for i in range(20):
         ip = f"10.0.{i // 200}.{i % 200 + 1}"
-        r = client.form("/auth/login", {"login": "meimei", "password": "nope-nope"}, environ_base={"REMOTE_ADDR": ip})
+        r = client.form(
+            "/auth/login", {"login": "meimei", "password": "nope-nope"}, environ_base={"REMOTE_ADDR": ip}
+        )
         assert r.status_code == 422
-    r = client.form("/auth/login", {"login": "meimei", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    r = client.form(
+        "/auth/login", {"login": "meimei", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
     assert r.status_code == 429
 
 
@@ -163,7 +178,12 @@ def test_session_cookie_flags(client, member):
 
 
 def test_cookies_are_secure_over_https(client, member):
-    response = client.form("/auth/login", {"login": "meimei", "password": PASSWORD}, base_url="https://localhost", headers={"Referer": "https://localhost/auth/login"})
+    response = client.form(
+        "/auth/login",
+        {"login": "meimei", "password": PASSWORD},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/auth/login"},
+    )
     assert response.status_code == 303
     assert all("Secure" in c for c in response.headers.getlist("Set-Cookie"))
 
@@ -184,7 +204,11 @@ def test_change_password_logs_out_other_devices(app, member_client):
 def test_settings_update_profile_and_avatar(member_client, member):
     response = member_client.form(
         "/me/settings",
-        {"display_name": "梅子", "bio": "爱读书", "avatar": (io.BytesIO(image_bytes("JPEG", size=(300, 200))), "me.jpg")},
+        {
+            "display_name": "梅子",
+            "bio": "爱读书",
+            "avatar": (io.BytesIO(image_bytes("JPEG", size=(300, 200))), "me.jpg"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
@@ -197,7 +221,11 @@ def test_settings_update_profile_and_avatar(member_client, member):
 def test_settings_refuses_a_non_image_avatar_keeping_the_text(member_client, member):
     response = member_client.form(
         "/me/settings",
-        {"display_name": "新名字", "bio": "我的简介", "avatar": (io.BytesIO(b"<svg onload=alert(1)>"), "x.svg")},
+        {
+            "display_name": "新名字",
+            "bio": "我的简介",
+            "avatar": (io.BytesIO(b"<svg onload=alert(1)>"), "x.svg"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
@@ -209,7 +237,9 @@ def test_settings_refuses_a_non_image_avatar_keeping_the_text(member_client, mem
 def test_upload_over_the_request_limit_gets_a_friendly_413(app, member_client):
     app.config["MAX_CONTENT_LENGTH"] = 10_000
     response = member_client.form(
-        "/me/settings", {"display_name": "x", "avatar": (io.BytesIO(b"0" * 20_000), "big.jpg")}, content_type="multipart/form-data"
+        "/me/settings",
+        {"display_name": "x", "avatar": (io.BytesIO(b"0" * 20_000), "big.jpg")},
+        content_type="multipart/form-data",
     )
     assert response.status_code == 413
     assert "上传的文件太大了" in response.get_data(as_text=True)
@@ -222,7 +252,11 @@ def test_public_profile_and_missing_user(client, member):
 
 
 def test_xss_in_profile_fields_is_escaped(member_client, member):
-    member_client.form("/me/settings", {"display_name": "<script>x</script>", "bio": '"><img src=x onerror=alert(1)>'}, content_type="multipart/form-data")
+    member_client.form(
+        "/me/settings",
+        {"display_name": "<script>x</script>", "bio": '"><img src=x onerror=alert(1)>'},
+        content_type="multipart/form-data",
+    )
     html = member_client.get("/u/meimei").get_data(as_text=True)
     assert "<script>x</script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html

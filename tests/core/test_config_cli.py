@@ -62,11 +62,37 @@ def test_secret_key_is_created_once_even_under_a_race(tmp_path):
 
 def test_users_create_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--username", "cliadmin", "--email", "c@example.com", "--password", "long-enough-1", "--role", "admin"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "cliadmin",
+            "--email",
+            "c@example.com",
+            "--password",
+            "long-enough-1",
+            "--role",
+            "admin",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "created cliadmin (admin)" in result.output
     assert db.session.scalar(select(User.role).where(User.username == "cliadmin")) == "admin"
-    again = runner.invoke(args=["users", "create", "--username", "cliadmin", "--email", "d@example.com", "--password", "long-enough-1", "--role", "member"])
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "cliadmin",
+            "--email",
+            "d@example.com",
+            "--password",
+            "long-enough-1",
+            "--role",
+            "member",
+        ]
+    )
     assert again.exit_code == 1 and "username" in again.output
 
 
@@ -101,14 +127,18 @@ def test_backup_writes_a_consistent_copy(app, tmp_path):
 
 
 def test_every_message_has_a_chinese_translation():
-    result = subprocess.run([sys.executable, "scripts/i18n.py", "check"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/i18n.py", "check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "0 message(s) without a Chinese translation" in result.stdout
 
 
 def test_the_translation_catalogue_lives_in_zh(app, client):
     assert (ROOT / "translations" / "zh" / "LC_MESSAGES" / "messages.mo").exists()
-    assert "欢迎回来" in client.get("/auth/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).get_data(as_text=True)
+    assert "欢迎回来" in client.get(
+        "/auth/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+    ).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/", "/auth/login", "/auth/register", "/privacy", "/terms", "/nope"])

@@ -69,11 +69,13 @@ def test_failing_after_commit_callback_never_undoes_the_commit(app, caplog):
     assert "after-commit callback failed" in caplog.text
 
 
-def test_sqlite_runs_wal_with_foreign_keys(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas apply to SQLite only; PostgreSQL has its own guarantees")
+def test_database_settings(app):
+    if db.engine.dialect.name == "postgresql":
+        assert db.session.execute(text("SHOW default_transaction_isolation")).scalar() == "read committed"
+        return
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
 
 
 def test_concurrent_use_cases_serialise_without_lost_updates(app):
@@ -84,9 +86,7 @@ def test_concurrent_use_cases_serialise_without_lost_updates(app):
 
     @use_case
     def bump() -> None:
-        row = db.session.execute(
-            select(User).where(User.id == user_id).with_for_update()
-        ).scalar_one()
+        row = db.session.execute(select(User).where(User.id == user_id).with_for_update(of=User)).scalar_one()
         row.session_version = row.session_version + 1
 
     def worker() -> None:

@@ -71,7 +71,11 @@ def test_decompression_bomb_is_refused(app):
 def test_oversized_upload_is_refused(app):
     current_app.config["QUANZI_MAX_IMAGE_BYTES"] = 1024
     with pytest.raises(Invalid) as info:
-        images.save_image(io.BytesIO(image_bytes("PNG", size=(400, 400), color=(1, 2, 3))), owner_id=None, variants=images.AVATAR)
+        images.save_image(
+            io.BytesIO(image_bytes("PNG", size=(400, 400), color=(1, 2, 3))),
+            owner_id=None,
+            variants=images.AVATAR,
+        )
     assert "MB" in str(info.value.message)
 
 

@@ -54,13 +54,26 @@ def error_routes(app):
 
     @bp.route("/_t/<kind>", methods=["GET", "POST"])
     def raise_it(kind: str):
-        raise {"invalid": Invalid("bad input"), "forbidden": Forbidden(), "missing": NotFound(), "conflict": Conflict("sold out")}[kind]
+        raise {
+            "invalid": Invalid("bad input"),
+            "forbidden": Forbidden(),
+            "missing": NotFound(),
+            "conflict": Conflict("sold out"),
+        }[kind]
 
     app.register_blueprint(bp)
     return app
 
 
-@pytest.mark.parametrize(("kind", "status", "text"), [("invalid", 422, "bad input"), ("forbidden", 403, "没有权限"), ("missing", 404, "页面不存在"), ("conflict", 409, "sold out")])
+@pytest.mark.parametrize(
+    ("kind", "status", "text"),
+    [
+        ("invalid", 422, "bad input"),
+        ("forbidden", 403, "没有权限"),
+        ("missing", 404, "页面不存在"),
+        ("conflict", 409, "sold out"),
+    ],
+)
 def test_domain_errors_become_pages(error_routes, client, kind, status, text):
     response = client.get(f"/_t/{kind}")
     assert response.status_code == status
