@@ -60,39 +60,28 @@ def test_secret_key_is_created_once_even_under_a_race(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def create_args(username: str, email: str, role: str) -> list[str]:
+    return [
+        "users",
+        "create",
+        "--username",
+        username,
+        "--email",
+        email,
+        "--password",
+        "long-enough-1",
+        "--role",
+        role,
+    ]
+
+
 def test_users_create_command(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--username",
-            "cliadmin",
-            "--email",
-            "c@example.com",
-            "--password",
-            "long-enough-1",
-            "--role",
-            "admin",
-        ]
-    )
+    result = runner.invoke(args=create_args("cliadmin", "c@example.com", "admin"))
     assert result.exit_code == 0, result.output
     assert "created cliadmin (admin)" in result.output
     assert db.session.scalar(select(User.role).where(User.username == "cliadmin")) == "admin"
-    again = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--username",
-            "cliadmin",
-            "--email",
-            "d@example.com",
-            "--password",
-            "long-enough-1",
-            "--role",
-            "member",
-        ]
-    )
+    again = runner.invoke(args=create_args("cliadmin", "d@example.com", "member"))
     assert again.exit_code == 1 and "username" in again.output
 
 
