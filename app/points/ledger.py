@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Executable, func, insert, select, update
+from sqlalchemy import CursorResult, Executable, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -250,7 +250,7 @@ def reverse_reference(
         select(
             func.coalesce(func.sum(PointsEntry.delta), 0),
             func.coalesce(func.sum(PointsEntry.growth_delta), 0),
-            func.max(PointsEntry.id),
+            func.max(case((PointsEntry.kind == EARN, PointsEntry.id))),
         ).where(
             PointsEntry.user_id == user_id,
             PointsEntry.reference == reference,
@@ -260,6 +260,8 @@ def reverse_reference(
     net_points, net_growth, last_id = int(sums[0]), int(sums[1]), sums[2]
     if last_id is None or (net_points <= 0 and net_growth <= 0):
         return None
+    # Keyed by the newest earning it covers: a repeat is a no-op, yet what the reference
+    # earns later (a restored post featured again) can be taken back by a later removal.
     key = f"reversal:{reference}:{last_id}"
     if _key_used(key):
         return None
