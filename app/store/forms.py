@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core import clock
@@ -51,7 +52,7 @@ class ItemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please fill this in.")), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     image = FileField(_l("Picture"))
-    kind = SelectField(_l("Kind"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS])
     points_cost = IntegerField(_l("Cost in points"), validators=[Optional()])
     stock = IntegerField(
         _l("Stock"), validators=[Optional()], description=_l("Coupons: the number of codes.")
@@ -71,7 +72,7 @@ class ItemForm(FlaskForm):
 
 
 class FulfilForm(FlaskForm):
-    action = SelectField(choices=[("ship", "ship"), ("cancel", "cancel")], validate_choice=False)
+    action = SelectField(choices=[SelectChoice("ship"), SelectChoice("cancel")], validate_choice=False)
     tracking_no = StringField(_l("Tracking number"), validators=[Length(max=64)])
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.services import get_user_or_404
 from app.core.errors import Invalid
@@ -111,9 +112,9 @@ def order_page(order_id: int) -> ResponseReturnValue:
 # --- Admin seams (the admin console builds on these) ------------------------------------
 
 
-def _tier_choices() -> list[tuple[str, str]]:
+def _tier_choices() -> list[SelectChoice]:
     lang = current_lang()
-    return [("", _("Everyone"))] + [(t.slug, t.name(lang)) for t in list_tiers()]
+    return [SelectChoice("", _("Everyone"))] + [SelectChoice(t.slug, t.name(lang)) for t in list_tiers()]
 
 
 @bp.route("/admin/store/new", methods=["GET", "POST"])
