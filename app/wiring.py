@@ -10,10 +10,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.core import events
+from app.points import handlers as points
 
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
-    # Filled in as features land, e.g.
-    # events.CheckinRecorded: [points.handlers.on_checkin, badges.handlers.on_checkin],
+    # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
+    events.ProfileUpdated: [points.on_profile_updated],
+    events.CircleJoined: [points.on_circle_joined],
+    events.PostPublished: [points.on_post_published],
+    events.PostRemoved: [points.on_post_removed],
+    events.PostFeatured: [points.on_post_featured],
+    events.CommentCreated: [points.on_comment_created],
+    events.LikeReceived: [points.on_like_received],
+    events.CheckinRecorded: [points.on_checkin_recorded],
+    events.CampaignCompleted: [points.on_campaign_completed],
 }
 
 

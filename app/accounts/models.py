@@ -19,6 +19,9 @@ class User(Base):
     __table_args__ = (
         Index("ix_user_account_created", "created_at", "id"),
         CheckConstraint("role IN ('member', 'host', 'admin')", name="role"),
+        # The cached balances the points ledger keeps (app/points/ledger.py is the only writer).
+        CheckConstraint("points >= 0", name="points_nonnegative"),
+        CheckConstraint("growth >= 0", name="growth_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +42,9 @@ class User(Base):
     birthday: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Spendable points (积分) and lifetime growth (成长值), cached from the points ledger.
+    points: Mapped[int] = mapped_column(default=0, server_default="0")
+    growth: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Every page shows the avatar next to the name: joined eagerly, one query saved per user.
     avatar: Mapped[Upload | None] = relationship(lazy="joined", foreign_keys=[avatar_id])

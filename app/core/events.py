@@ -129,6 +129,8 @@ class CheckinRecorded(Event):
     campaign_id: int
     circle_id: int
     day: date
+    # The campaign's points_per_checkin: the check-in rule pays this (times the tier multiplier).
+    points: int
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,29 @@ class CampaignCompleted(Event):
     user_id: int
     campaign_id: int
     circle_id: int
+    # The campaign's completion_points, paid once per run.
+    points: int
 
 
 @dataclass(frozen=True)
 class TierReached(Event):
     user_id: int
     tier_id: int
+
+
+@dataclass(frozen=True)
+class OrderStatusChanged(Event):
+    """A store order was placed or moved (pending, shipped, cancelled, done): tell the member."""
+
+    order_id: int
+    user_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class PointsAwarded(Event):
+    """An earning at or above the notification threshold (small daily earnings stay quiet)."""
+
+    user_id: int
+    delta: int
+    reason: str

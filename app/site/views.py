@@ -55,6 +55,5 @@ def manifest() -> ResponseReturnValue:
 # Tabs whose features arrive in later issues show a friendly "coming soon" page until then.
 @bp.route("/circles")
 @bp.route("/checkins")
-@bp.route("/store")
 def coming_soon() -> ResponseReturnValue:
     return render_template("site/coming_soon.html", section=request.path.strip("/"))

@@ -1,0 +1,369 @@
+"""The points ledger: the only code in the app that writes points.
+
+Every change is an append-only `PointsEntry` plus, in the same transaction, conditional
+UPDATEs of the cached `User.points`/`User.growth` (CHECK >= 0 in the database) and of the
+`points_daily` rollup. Idempotency keys are unique: a repeated award is a no-op. Public
+writers: `award_points` (earn) and `spend_points` (spend), plus the refund, reversal and
+admin-adjustment rows of SPEC section 4, all through `_post`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CursorResult, Executable, case, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.core import clock, events
+from app.core.db import db, use_case
+from app.core.errors import Conflict, NotFound
+
+from .models import ADJUST, EARN, REFUND, REVERSAL, SPEND, PointsDaily, PointsEntry, PointsRule, RuleDayCount
+from .tiers import get_effective_tier, list_tiers, tier_for_growth
+
+# Earnings at least this big are worth telling the member about (PointsAwarded).
+DEFAULT_NOTIFY_THRESHOLD = 50
+
+
+class _CapReached(Exception):
+    pass
+
+
+def _rowcount(statement: Executable) -> int:
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def _key_used(key: str) -> bool:
+    return db.session.scalar(select(PointsEntry.id).where(PointsEntry.idempotency_key == key)) is not None
+
+
+def _upsert_add(model: Any, keys: dict[str, Any], column: str, amount: int, guard: Any = None) -> bool:
+    """`column += amount` on the row with `keys`, inserting it first if missing.
+
+    UPDATE first; when no row matched, INSERT inside a savepoint; when a concurrent
+    transaction inserted the same row first, the unique key rejects ours and we UPDATE again
+    (it is committed by then). `guard` (a SQL condition) makes the add conditional, as for
+    daily caps; then the result says whether it applied.
+    """
+    where = [getattr(model, name) == value for name, value in keys.items()]
+    if guard is not None:
+        where.append(guard)
+    statement = update(model).where(*where).values({column: getattr(model, column) + amount})
+    if _rowcount(statement) == 1:
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(model).values(**keys, **{column: amount}))
+        return True
+    except IntegrityError:
+        return _rowcount(statement) == 1
+
+
+def _take_cap(user_id: int, rule: str, day: date, cap: int) -> bool:
+    """Count one more payment of `rule` today unless the cap is reached (database-guarded)."""
+    if cap <= 0:
+        return False
+    keys = {"user_id": user_id, "rule": rule, "day": day}
+    return _upsert_add(RuleDayCount, keys, "count", 1, guard=RuleDayCount.count < cap)
+
+
+def _apply_to_user(user_id: int, delta: int, growth_delta: int) -> tuple[int, int]:
+    """Move the cached balances; refuses (Conflict) what would go below zero."""
+    statement = (
+        update(User)
+        .where(User.id == user_id, User.points + delta >= 0, User.growth + growth_delta >= 0)
+        .values(points=User.points + delta, growth=User.growth + growth_delta)
+        .returning(User.points, User.growth)
+        .execution_options(synchronize_session=False)
+    )
+    row = db.session.execute(statement).first()
+    if row is None:
+        raise Conflict(_l("You don't have enough points for this."))
+    cached = db.session.get(User, user_id)
+    if cached is not None:
+        db.session.expire(cached, ["points", "growth"])
+    return int(row[0]), int(row[1])
+
+
+def _announce_tier(user_id: int, old_growth: int, new_growth: int) -> None:
+    tiers = list_tiers()
+    before, after = tier_for_growth(old_growth, tiers), tier_for_growth(new_growth, tiers)
+    if after.threshold > before.threshold:
+        events.publish(events.TierReached(user_id=user_id, tier_id=after.id))
+
+
+def _post(
+    user_id: int,
+    *,
+    kind: str,
+    delta: int,
+    growth_delta: int,
+    key: str,
+    rule: str = "",
+    reason: str = "",
+    reference: str = "",
+    actor_id: int | None = None,
+    cap: int | None = None,
+) -> PointsEntry | None:
+    """Write one ledger row and everything it moves, or nothing (used key, cap reached)."""
+    day = clock.today()
+    entry = PointsEntry(
+        user_id=user_id,
+        kind=kind,
+        delta=delta,
+        growth_delta=growth_delta,
+        rule=rule,
+        reason=reason[:500],
+        reference=reference,
+        idempotency_key=key,
+        actor_id=actor_id,
+        day=day,
+        created_at=clock.now(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+            if cap is not None and not _take_cap(user_id, rule, day, cap):
+                raise _CapReached
+            _points, growth = _apply_to_user(user_id, delta, growth_delta)
+            if kind == EARN:
+                _upsert_add(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
+    except IntegrityError:
+        if not _key_used(key):
+            raise
+        return None
+    except _CapReached:
+        return None
+    if growth_delta > 0:
+        _announce_tier(user_id, growth - growth_delta, growth)
+    return entry
+
+
+def _lock_balances(user_id: int) -> tuple[int, int]:
+    """Lock the member's row (PostgreSQL; SQLite's write lock is already held) and read it."""
+    row = db.session.execute(
+        select(User.points, User.growth).where(User.id == user_id).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound()
+    return int(row[0]), int(row[1])
+
+
+@use_case
+def award_points(
+    user_id: int,
+    *,
+    rule: str,
+    idempotency_key: str,
+    points: int | None = None,
+    reference: str = "",
+    reason: str = "",
+) -> PointsEntry | None:
+    """Pay an earning rule: base points (the rule's, or `points`) times the tier multiplier.
+
+    Returns the ledger row, or None when nothing was paid (key already used, rule off,
+    daily cap reached, nothing to pay).
+    """
+    rule_row = db.session.get(PointsRule, rule)
+    if rule_row is None or not rule_row.is_active or _key_used(idempotency_key):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    base = rule_row.points if points is None else points
+    amount = base * get_effective_tier(user).multiplier_pct // 100
+    if amount <= 0:
+        return None
+    entry = _post(
+        user_id,
+        kind=EARN,
+        delta=amount,
+        growth_delta=amount,
+        key=idempotency_key,
+        rule=rule,
+        reason=reason,
+        reference=reference,
+        cap=rule_row.daily_cap,
+    )
+    threshold = current_app.config.get("POINTS_NOTIFY_THRESHOLD", DEFAULT_NOTIFY_THRESHOLD)
+    if entry is not None and amount >= threshold:
+        events.publish(events.PointsAwarded(user_id=user_id, delta=amount, reason=rule))
+    return entry
+
+
+@use_case
+def spend_points(
+    user_id: int, *, points: int, idempotency_key: str, reference: str = "", reason: str = ""
+) -> PointsEntry | None:
+    """Take `points` from the balance (growth unchanged); Conflict when the balance is short.
+
+    A repeated key spends nothing again and returns None.
+    """
+    if points < 0:
+        raise ValueError("spend a positive amount")
+    if points == 0 or _key_used(idempotency_key):
+        return None
+    return _post(
+        user_id,
+        kind=SPEND,
+        delta=-points,
+        growth_delta=0,
+        key=idempotency_key,
+        rule="redeem",
+        reason=reason,
+        reference=reference,
+    )
+
+
+@use_case
+def refund_points(
+    user_id: int, *, points: int, idempotency_key: str, reference: str = "", reason: str = ""
+) -> PointsEntry | None:
+    """Give back spent points (a cancelled order): points +, growth unchanged."""
+    if points <= 0 or _key_used(idempotency_key):
+        return None
+    return _post(
+        user_id,
+        kind=REFUND,
+        delta=points,
+        growth_delta=0,
+        key=idempotency_key,
+        rule="refund",
+        reason=reason,
+        reference=reference,
+    )
+
+
+@use_case
+def reverse_reference(
+    user_id: int, *, reference: str, reason: str = "", actor_id: int | None = None
+) -> PointsEntry | None:
+    """Take back what `reference` (e.g. "post:12") earned, floored so nothing goes below 0."""
+    sums = db.session.execute(
+        select(
+            func.coalesce(func.sum(PointsEntry.delta), 0),
+            func.coalesce(func.sum(PointsEntry.growth_delta), 0),
+            func.max(case((PointsEntry.kind == EARN, PointsEntry.id))),
+        ).where(
+            PointsEntry.user_id == user_id,
+            PointsEntry.reference == reference,
+            PointsEntry.kind.in_((EARN, REVERSAL)),
+        )
+    ).one()
+    net_points, net_growth, last_id = int(sums[0]), int(sums[1]), sums[2]
+    if last_id is None or (net_points <= 0 and net_growth <= 0):
+        return None
+    # Keyed by the newest earning it covers: a repeat is a no-op, yet what the reference
+    # earns later (a restored post featured again) can be taken back by a later removal.
+    key = f"reversal:{reference}:{last_id}"
+    if _key_used(key):
+        return None
+    balance, growth = _lock_balances(user_id)
+    return _post(
+        user_id,
+        kind=REVERSAL,
+        delta=-min(max(net_points, 0), balance),
+        growth_delta=-min(max(net_growth, 0), growth),
+        key=key,
+        rule="reversal",
+        reason=reason,
+        reference=reference,
+        actor_id=actor_id,
+    )
+
+
+@use_case
+def adjust_balance(
+    user_id: int, *, delta: int, reason: str, actor_id: int | None, key: str | None = None
+) -> PointsEntry | None:
+    """An admin adjustment: ± points and growth, a negative one floored at zero."""
+    if delta == 0:
+        return None
+    if delta > 0:
+        points_delta = growth_delta = delta
+    else:
+        balance, growth = _lock_balances(user_id)
+        points_delta, growth_delta = -min(-delta, balance), -min(-delta, growth)
+    return _post(
+        user_id,
+        kind=ADJUST,
+        delta=points_delta,
+        growth_delta=growth_delta,
+        key=key or f"adjust:{uuid.uuid4().hex}",
+        rule="admin",
+        reason=reason,
+        actor_id=actor_id,
+    )
+
+
+# --- The audit ------------------------------------------------------------------------------
+
+
+@dataclass
+class Discrepancy:
+    user_id: int
+    username: str
+    points: int
+    ledger_points: int
+    growth: int
+    ledger_growth: int
+
+
+def find_discrepancies() -> list[Discrepancy]:
+    """Members whose cached balance or growth differs from their ledger's sums."""
+    sums = (
+        select(
+            PointsEntry.user_id,
+            func.sum(PointsEntry.delta).label("points"),
+            func.sum(PointsEntry.growth_delta).label("growth"),
+        )
+        .group_by(PointsEntry.user_id)
+        .subquery()
+    )
+    ledger_points = func.coalesce(sums.c.points, 0)
+    ledger_growth = func.coalesce(sums.c.growth, 0)
+    rows = db.session.execute(
+        select(User.id, User.username, User.points, ledger_points, User.growth, ledger_growth)
+        .outerjoin(sums, sums.c.user_id == User.id)
+        .where((User.points != ledger_points) | (User.growth != ledger_growth))
+        .order_by(User.id)
+    )
+    return [
+        Discrepancy(*(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]))) for row in rows
+    ]
+
+
+def find_rollup_mismatches() -> list[tuple[int, date, int, int]]:
+    """(user, day, rollup, ledger) where `points_daily` disagrees with the day's earn rows."""
+    earned = (
+        select(PointsEntry.user_id, PointsEntry.day, func.sum(PointsEntry.delta).label("earned"))
+        .where(PointsEntry.kind == EARN)
+        .group_by(PointsEntry.user_id, PointsEntry.day)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(earned.c.user_id, earned.c.day, func.coalesce(PointsDaily.earned, 0), earned.c.earned)
+        .outerjoin(PointsDaily, (PointsDaily.user_id == earned.c.user_id) & (PointsDaily.day == earned.c.day))
+        .where(func.coalesce(PointsDaily.earned, 0) != earned.c.earned)
+    )
+    return [(int(r[0]), r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+__all__ = [
+    "ADJUST",
+    "REFUND",
+    "SPEND",
+    "adjust_balance",
+    "award_points",
+    "find_discrepancies",
+    "refund_points",
+    "reverse_reference",
+    "spend_points",
+]

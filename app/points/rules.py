@@ -1,0 +1,44 @@
+"""Earning rules as data: what each rule key means to people, and reading the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core.db import db
+
+from .models import PointsRule
+
+# Ledger `rule` values -> what the member reads on /me/points. The first ten are earning
+# rules (rows of points_rule, seeded by the migration); the rest name non-earning rows.
+RULE_LABELS: dict[str, Any] = {
+    "signin": _l("Daily sign-in"),
+    "signin_bonus": _l("7-day streak bonus"),
+    "post": _l("Post published"),
+    "comment": _l("Comment"),
+    "like": _l("Like received"),
+    "checkin": _l("Check-in"),
+    "campaign": _l("Campaign completed"),
+    "featured": _l("Post featured"),
+    "invite": _l("Friend's first check-in"),
+    "task": _l("Newbie task"),
+    "redeem": _l("Store redemption"),
+    "refund": _l("Refund of a cancelled order"),
+    "reversal": _l("Taken back after moderation"),
+    "admin": _l("Adjusted by the team"),
+}
+
+
+def rule_label(key: str) -> str:
+    return str(RULE_LABELS.get(key, key))
+
+
+def list_rules() -> list[PointsRule]:
+    """Every earning rule, in display order."""
+    return list(db.session.scalars(select(PointsRule).order_by(PointsRule.sort, PointsRule.key)))
+
+
+def get_rule(key: str) -> PointsRule | None:
+    return db.session.get(PointsRule, key)
