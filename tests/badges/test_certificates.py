@@ -98,7 +98,7 @@ def test_assertion_badgeclass_and_issuer_documents(code: str, client: Any, holde
     assertion = client.get(f"/certificates/{code}.json")
     assert assertion.status_code == 200 and assertion.headers["Access-Control-Allow-Origin"] == "*"
     doc = assertion.get_json()
-    assert REQUIRED_ASSERTION <= set(doc)
+    assert set(doc) >= REQUIRED_ASSERTION
     assert doc["@context"] == "https://w3id.org/openbadges/v2" and doc["type"] == "Assertion"
     assert doc["id"] == f"http://localhost/certificates/{code}.json"
     assert doc["verification"] == {"type": "HostedBadge"}
@@ -108,13 +108,13 @@ def test_assertion_badgeclass_and_issuer_documents(code: str, client: Any, holde
     assert recipient["identity"] == "sha256$" + digest
     assert "T" in doc["issuedOn"] and doc["issuedOn"].endswith("+00:00")
     badge_doc = client.get(doc["badge"].removeprefix("http://localhost")).get_json()
-    assert REQUIRED_BADGECLASS <= set(badge_doc) and badge_doc["type"] == "BadgeClass"
+    assert set(badge_doc) >= REQUIRED_BADGECLASS and badge_doc["type"] == "BadgeClass"
     assert badge_doc["id"] == doc["badge"] and badge_doc["name"] == "早起达人"
     assert badge_doc["criteria"]["narrative"] == "连续 21 天早起。"
     image = client.get(badge_doc["image"].removeprefix("http://localhost"))
     assert image.status_code == 200 and image.mimetype == "image/png"
     issuer = client.get(badge_doc["issuer"].removeprefix("http://localhost")).get_json()
-    assert REQUIRED_ISSUER <= set(issuer) and issuer["type"] == "Issuer"
+    assert set(issuer) >= REQUIRED_ISSUER and issuer["type"] == "Issuer"
     assert issuer["id"] == badge_doc["issuer"] and issuer["url"] == "http://localhost/"
 
 

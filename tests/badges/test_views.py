@@ -93,7 +93,7 @@ def test_grant_form_redirects_to_its_report(badge: Badge, admin_client: Any, mem
 
 
 def test_grant_by_csv_upload_over_htmx(badge: Badge, admin_client: Any, member: Any) -> None:
-    csv_file = (io.BytesIO("username\nmeimei\nnobody\n".encode()), "names.csv")
+    csv_file = (io.BytesIO(b"username\nmeimei\nnobody\n"), "names.csv")
     response = admin_client.form(
         f"/admin/badges/{badge.id}/grant",
         {"usernames": "", "reason": "名单导入", "csv_file": csv_file},
