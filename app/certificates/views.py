@@ -29,6 +29,9 @@ from app.core.htmx import respond
 bp = Blueprint("certificates", __name__)
 
 HOUR = 60 * 60
+# Opened on its own, a picture becomes a browser-made image document that styles itself
+# inline; nothing else may load or run there.
+IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
 
 
 def _document(body: dict[str, Any], status: int = 200, max_age: int = 300) -> Response:
@@ -87,6 +90,7 @@ def image(code: str) -> ResponseReturnValue:
     # Short-lived: a revocation must reach shared caches soon.
     response.headers["Cache-Control"] = f"public, max-age={HOUR}"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Security-Policy"] = IMAGE_CSP
     return response
 
 
