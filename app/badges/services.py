@@ -77,7 +77,11 @@ def list_badges(*, circle_id: int | None = None, site_only: bool = True) -> list
 
 def list_holders(badge: Badge, *, cursor: str | None = None, limit: int = 30) -> Page[BadgeAward]:
     """Members holding `badge`, newest award first (keyset pagination, one SELECT)."""
-    query = select(BadgeAward).where(BadgeAward.badge_id == badge.id)
+    query = (
+        select(BadgeAward)
+        .where(BadgeAward.badge_id == badge.id)
+        .options(selectinload(BadgeAward.certificate).lazyload(Certificate.award))
+    )
     return keyset(
         query,
         [(BadgeAward.created_at, True), (BadgeAward.id, True)],
@@ -91,7 +95,8 @@ def list_user_badges(user_id: int) -> list[BadgeAward]:
     query = (
         select(BadgeAward)
         .where(BadgeAward.user_id == user_id)
-        .options(selectinload(BadgeAward.certificate))
+        # The certificate's award is the row at hand (identity map): don't join it back.
+        .options(selectinload(BadgeAward.certificate).lazyload(Certificate.award))
         .order_by(BadgeAward.created_at.desc(), BadgeAward.id.desc())
     )
     return list(db.session.scalars(query).unique())

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.forms import apply_errors, checkbox
-from app.core.htmx import is_htmx, page_or_fragment
+from app.core.htmx import created, is_htmx, page_or_fragment
 from app.core.permissions import can, is_admin
 
 from . import render, rules, services
@@ -93,13 +93,10 @@ def _define(form: BadgeForm, circle_id: int | None) -> ResponseReturnValue | Non
     except Invalid as exc:
         apply_errors(form, exc)
         return None
-    flash(_("The badge “%(name)s” is ready.", name=badge.name), "success")
-    location = url_for("badges.show", badge_id=badge.id)
-    if is_htmx():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = location
-        return response
-    return redirect(location, code=303)
+    return created(
+        url_for("badges.show", badge_id=badge.id),
+        notice=_("The badge “%(name)s” is ready.", name=badge.name),
+    )
 
 
 @bp.route("/admin/badges/new", methods=["GET", "POST"])

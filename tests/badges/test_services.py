@@ -274,3 +274,17 @@ def test_share_publishes_for_the_holder_only(
     assert published == [
         events.CertificateShared(certificate_id=cert.id, user_id=member.id, circle_slug="reading")
     ]
+
+
+def test_a_members_badges_load_in_two_statements(admin: Any, member: Any, count_queries: Any) -> None:
+    for name in ("甲", "乙", "丙"):
+        services.grant_badge(services.define_badge(admin, name=name), member, actor=admin, certificate=True)
+    member_id = member.id
+    db.session.expire_all()
+    with count_queries() as q:
+        awards = services.list_user_badges(member_id)
+        names = [
+            (a.badge.name, a.badge.image, a.certificate.serial, a.certificate.award.user.name) for a in awards
+        ]
+    q.assert_count(2)
+    assert [n for n, *_ in names] == ["丙", "乙", "甲"]
