@@ -12,9 +12,10 @@ PYTEST_ARGS ?=
 # Creates .venv with the pinned dependencies and compiles the translations (idempotent).
 install: $(VENV)/.installed translations
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
 	touch $@
 
 translations: $(VENV)/.installed

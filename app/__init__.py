@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from app import accounts, media, points, site, store, wiring
+from app import accounts, badges, certificates, media, points, site, store, wiring
 from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
+from app.badges.cli import badges_cli
 from app.core.cli import backup_command
 from app.core.db import configure_sqlite, db
 from app.core.error_pages import configure_errors
@@ -60,7 +61,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (site, accounts, media, points, store):
+    for feature in (site, accounts, media, points, store, badges, certificates):
         app.register_blueprint(feature.bp)
 
 
@@ -69,3 +70,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(points_cli)
+    app.cli.add_command(badges_cli)

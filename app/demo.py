@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
+from app.badges import demo as badges_demo
 from app.core.db import db, use_case
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
     accounts_demo.seed,
+    badges_demo.seed,
 ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.badges import handlers as badges
+from app.badges import rules as badge_rules
 from app.core import events
 from app.points import handlers as points
 
@@ -16,15 +18,26 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined],
-    events.PostPublished: [points.on_post_published],
+    events.PostPublished: [points.on_post_published, badges.on_post_published],
     events.PostRemoved: [points.on_post_removed],
-    events.PostFeatured: [points.on_post_featured],
+    events.PostFeatured: [points.on_post_featured, badges.on_post_featured],
     events.CommentCreated: [points.on_comment_created],
     events.LikeReceived: [points.on_like_received],
     events.CheckinRecorded: [points.on_checkin_recorded],
-    events.CampaignCompleted: [points.on_campaign_completed],
+    events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed],
+    events.SignedIn: [badges.on_signed_in],
+    events.TierReached: [badges.on_tier_reached],
 }
+
+# Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each
+# provided by the feature that owns the data (e.g. "posts": posts.services.count_published).
+BADGE_COUNTERS: dict[str, badge_rules.Counter] = {}
+
+# How badges look circles up (by id, by slug, a member's circles); the circles feature
+# provides these. Left unset, circle badges and "show off" find no circles.
+BADGE_CIRCLES = badge_rules.CircleDirectory()
 
 
 def install() -> None:
     events.configure(HANDLERS)
+    badge_rules.configure(counters=BADGE_COUNTERS, circles=BADGE_CIRCLES)

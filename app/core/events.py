@@ -164,3 +164,21 @@ class PointsAwarded(Event):
     user_id: int
     delta: int
     reason: str
+
+
+@dataclass(frozen=True)
+class BadgeGranted(Event):
+    """A member received a badge (manually, by a rule, or for a campaign)."""
+
+    badge_id: int
+    user_id: int
+    award_id: int
+
+
+@dataclass(frozen=True)
+class CertificateShared(Event):
+    """A member chose to show off a certificate in one of their circles (晒证书)."""
+
+    certificate_id: int
+    user_id: int
+    circle_slug: str

@@ -1,0 +1,31 @@
+"""Automatic badge rules, evaluated on the event that can satisfy them (never by polling).
+
+Each handler asks the one evaluator (`services.evaluate_rule`) about just the affected
+member; `flask badges backfill` asks the same evaluator about everyone.
+"""
+
+from __future__ import annotations
+
+from app.core import events
+
+from . import services
+
+
+def on_post_published(event: events.PostPublished) -> None:
+    services.evaluate_rule("posts", event.author_id, circle_id=event.circle_id)
+
+
+def on_post_featured(event: events.PostFeatured) -> None:
+    services.evaluate_rule("featured_posts", event.author_id, circle_id=event.circle_id)
+
+
+def on_signed_in(event: events.SignedIn) -> None:
+    services.evaluate_rule("signin_streak", event.user_id)
+
+
+def on_tier_reached(event: events.TierReached) -> None:
+    services.evaluate_rule("tier", event.user_id)
+
+
+def on_campaign_completed(event: events.CampaignCompleted) -> None:
+    services.evaluate_rule("campaign_completed", event.user_id, circle_id=event.circle_id)
