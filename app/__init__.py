@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import accounts, media, site, wiring
+from app import accounts, media, site, webhooks, wiring
 from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
@@ -19,6 +19,7 @@ from app.core.security import configure_security
 from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
+from app.webhooks.cli import webhooks_cli
 from config import build_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (site, accounts, media):
+    for feature in (site, accounts, media, webhooks):
         app.register_blueprint(feature.bp)
 
 
@@ -67,3 +68,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(webhooks_cli)

@@ -10,10 +10,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.core import events
+from app.webhooks import handlers as webhooks
 
+# Webhooks come last in every list: they queue what the other handlers let commit.
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
-    # Filled in as features land, e.g.
-    # events.CheckinRecorded: [points.handlers.on_checkin, badges.handlers.on_checkin],
+    events.CircleJoined: [webhooks.on_event],
+    events.PostPublished: [webhooks.on_event],
+    events.PostFeatured: [webhooks.on_event],
+    events.CheckinRecorded: [webhooks.on_event],
+    events.CampaignCompleted: [webhooks.on_event],
+    events.TierReached: [webhooks.on_event],
 }
 
 
