@@ -171,7 +171,9 @@ def resolve(target: Target, *, allow_private: bool, resolver: Resolver) -> IPAdd
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
-                raise UnsafeURL(f"{target.host} leads to a private or reserved address ({address})", "private")
+                raise UnsafeURL(
+                    f"{target.host} leads to a private or reserved address ({address})", "private"
+                )
     return addresses[0]
 
 
