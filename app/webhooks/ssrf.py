@@ -12,12 +12,13 @@ import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
 ALLOWED_SCHEMES = {"http": 80, "https": 443}
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~?"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _HOSTNAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*$")
 
@@ -116,9 +117,10 @@ def parse_url(url: str) -> Target:
     except ValueError:
         literal = parse_ipv4_loose(host)
     host = str(literal) if literal is not None else _ascii_host(host)
-    path = parts.path or "/"
+    # Percent-encode what is not ASCII so the request line is always valid.
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=_PATH_SAFE)
     return Target(scheme, host, port or ALLOWED_SCHEMES[scheme], path, literal)
 
 

@@ -6,11 +6,13 @@ a failed attempt whose Location is logged (following it could lead anywhere).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,8 +20,10 @@ from . import ssrf
 
 USER_AGENT = "Quanzi-Webhooks/1"
 TIMEOUT_SECONDS = 5.0
+# A whole attempt, however slowly a receiver drips its answer (keeps batches inside the lease).
+DEADLINE_SECONDS = 15.0
 # What we read of a response: enough for a useful error line, never a whole page.
-MAX_RESPONSE_BYTES = 16 * 1024
+MAX_RESPONSE_BYTES = 2 * 1024
 
 Opener = Callable[[str, int, float], socket.socket]
 
@@ -36,6 +40,7 @@ class Transport:
     resolver: ssrf.Resolver = ssrf.system_resolver
     opener: Opener = open_socket
     timeout: float = TIMEOUT_SECONDS
+    deadline: float = DEADLINE_SECONDS
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
 
 
@@ -88,6 +93,13 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
         self.sock = context.wrap_socket(raw, server_hostname=self.host)
 
 
+def _abort(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -109,15 +121,19 @@ def post(
         return Outcome(False, None, f"refused: {exc}")
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, str(address), transport)
+    watchdog = threading.Timer(transport.deadline, _abort, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         status = response.status
         location = response.getheader("Location") or ""
-        text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
-    except (OSError, http.client.HTTPException) as exc:
+        text = "" if 200 <= status < 300 else response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return Outcome(False, None, _short(f"{type(exc).__name__}: {exc}"))
     finally:
+        watchdog.cancel()
         connection.close()
     if 200 <= status < 300:
         return Outcome(True, status)

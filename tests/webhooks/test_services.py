@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from app.core.db import db, use_case
 from app.core.errors import Forbidden
 from app.webhooks import delivery, handlers, services
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks.transport import Outcome
+from app.webhooks.transport import Outcome, Transport, post
 from tests.helpers import make_user
 from tests.webhooks.conftest import PUBLIC_IP, make_endpoint, set_allow_private
 
@@ -370,3 +371,18 @@ def test_deleting_an_endpoint_deletes_its_log(app, admin, allow_private):
     assert deliveries() == []
     [entry] = audit.list_entries(action="webhooks.delete")
     assert entry.data == {"url": "http://127.0.0.1:9/"}
+
+
+def test_a_receiver_that_never_answers_is_cut_off_at_the_deadline(app, network):
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    try:
+        slow = Transport(resolver=network.resolve, opener=network.open, timeout=5.0, deadline=0.2)
+        started = time.monotonic()
+        outcome = post(
+            f"http://127.0.0.1:{port}/", body=b"{}", headers={}, allow_private=True, transport=slow
+        )
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()
+    assert outcome.ok is False and outcome.status is None and outcome.error

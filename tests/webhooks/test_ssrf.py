@@ -146,3 +146,9 @@ def test_resolve_returns_the_checked_address_to_connect_to():
     target = ssrf.parse_url("https://hooks.example.com/")
     address = ssrf.resolve(target, allow_private=False, resolver=fake_resolver)
     assert address == ipaddress.ip_address("93.184.215.14")
+
+
+def test_non_ascii_paths_are_percent_encoded():
+    assert ssrf.parse_url("https://hooks.example.com/圈子?名=值&a=b").path == (
+        "/%E5%9C%88%E5%AD%90?%E5%90%8D=%E5%80%BC&a=b"
+    )
