@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import accounts, badges, certificates, media, points, site, store, wiring
+from app import accounts, badges, certificates, media, points, site, store, webhooks, wiring
 from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
@@ -21,6 +21,7 @@ from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.points.cli import points_cli
+from app.webhooks.cli import webhooks_cli
 from config import build_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (site, accounts, media, points, store, badges, certificates):
+    for feature in (site, accounts, media, points, store, badges, certificates, webhooks):
         app.register_blueprint(feature.bp)
 
 
@@ -71,3 +72,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(points_cli)
     app.cli.add_command(badges_cli)
+    app.cli.add_command(webhooks_cli)

@@ -13,20 +13,25 @@ from app.badges import handlers as badges
 from app.badges import rules as badge_rules
 from app.core import events
 from app.points import handlers as points
+from app.webhooks import handlers as webhooks
 
+# Webhooks come last in every list: they queue what the other handlers let commit.
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
     events.ProfileUpdated: [points.on_profile_updated],
-    events.CircleJoined: [points.on_circle_joined],
-    events.PostPublished: [points.on_post_published, badges.on_post_published],
+    events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
+    events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
     events.PostRemoved: [points.on_post_removed],
-    events.PostFeatured: [points.on_post_featured, badges.on_post_featured],
+    events.PostFeatured: [points.on_post_featured, badges.on_post_featured, webhooks.on_event],
     events.CommentCreated: [points.on_comment_created],
     events.LikeReceived: [points.on_like_received],
-    events.CheckinRecorded: [points.on_checkin_recorded],
-    events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed],
+    events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
+    events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
     events.SignedIn: [badges.on_signed_in],
-    events.TierReached: [badges.on_tier_reached],
+    events.TierReached: [badges.on_tier_reached, webhooks.on_event],
+    events.BadgeGranted: [webhooks.on_event],
+    events.CertificateRevoked: [webhooks.on_event],
+    events.OrderStatusChanged: [webhooks.on_event],
 }
 
 # Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each

@@ -103,6 +103,9 @@ def revoke_certificate(actor: Any, code: str, *, reason: str) -> Certificate:
             reason=reason,
             circle_id=certificate.award.badge.circle_id,
         )
+        events.publish(
+            events.CertificateRevoked(certificate_id=certificate.id, user_id=certificate.award.user_id)
+        )
     db.session.refresh(certificate)
     return certificate
 

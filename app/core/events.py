@@ -182,3 +182,9 @@ class CertificateShared(Event):
     certificate_id: int
     user_id: int
     circle_slug: str
+
+
+@dataclass(frozen=True)
+class CertificateRevoked(Event):
+    certificate_id: int
+    user_id: int

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 CHROME_ZH = "zh-CN,zh;q=0.9,en;q=0.8"
@@ -82,3 +84,13 @@ def test_not_found_page_in_both_languages(client):
     assert "页面不存在" in response.get_data(as_text=True)
     response = client.get("/nope", headers={"Accept-Language": "en"})
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_stylesheet_braces_balance():
+    """Feature sections are appended by several people: a lost brace silently kills the rest."""
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    depth = 0
+    for ch in css:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert depth >= 0
+    assert depth == 0
