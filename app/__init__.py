@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import accounts, media, site, wiring
+from app import accounts, circles, media, notifications, posts, site, wiring
 from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
@@ -59,7 +59,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (site, accounts, media):
+    for feature in (site, accounts, media, circles, posts, notifications):
         app.register_blueprint(feature.bp)
 
 

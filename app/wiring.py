@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.core import events
+from app.posts import handlers as posts
 
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
-    # Filled in as features land, e.g.
-    # events.CheckinRecorded: [points.handlers.on_checkin, badges.handlers.on_checkin],
+    events.CommentCreated: [posts.on_comment_created],
+    events.LikeReceived: [posts.on_like_received],
 }
 
 

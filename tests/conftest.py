@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.core.db import db
+from app.extensions import limiter
 from tests.helpers import QueryCounter, TestClient, make_user
 
 pytest_plugins = ["tests.browser.fixtures"]
@@ -114,10 +115,14 @@ def app(database_template: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
         shutil.copy(database_template["sqlite_file"], target)
         url = f"sqlite:///{target}"
     overrides = _base_overrides(instance, url)
+    # Flask-Limiter keeps the first key prefix it saw for good; give each test its own so
+    # counters in a shared Redis never leak between tests (or parallel runs).
+    limiter._key_prefix = ""
     # Requests are served by `application`; test code (services, factories) runs in the
     # context of a twin app on the same database, so each request gets its own app context,
     # session and `g`, as in production, and the test's objects stay attached.
     application = create_app(overrides)
+    application.test_client_class = TestClient
     twin = create_app(overrides)
     with application.app_context():
         request_engine = db.engine
@@ -136,14 +141,12 @@ def app(database_template: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = TestClient
     return app.test_client()
 
 
 @pytest.fixture
 def anon(app: Flask) -> FlaskClient:
     """A second, logged-out browser."""
-    app.test_client_class = TestClient
     return app.test_client()
 
 
@@ -164,7 +167,6 @@ def admin(app: Flask) -> Any:
 
 @pytest.fixture
 def member_client(app: Flask, member: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(member.username)
     return c
@@ -172,7 +174,6 @@ def member_client(app: Flask, member: Any) -> TestClient:
 
 @pytest.fixture
 def host_client(app: Flask, host: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(host.username)
     return c
@@ -180,7 +181,6 @@ def host_client(app: Flask, host: Any) -> TestClient:
 
 @pytest.fixture
 def admin_client(app: Flask, admin: Any) -> TestClient:
-    app.test_client_class = TestClient
     c: TestClient = app.test_client()  # type: ignore[assignment]
     c.login(admin.username)
     return c

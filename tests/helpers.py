@@ -28,7 +28,7 @@ def make_user(
     """Register a user the way the site does (through the service)."""
     return accounts.register(
         username=username,
-        email=f"{username}@example.test",
+        email=f"{username}@example.com",
         password=password,
         role=role,
         display_name=display_name,
@@ -49,6 +49,8 @@ class TestClient(FlaskClient):
     _csrf: str | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        # Buffered: the body is read and the response closed (files served are not leaked).
+        kwargs.setdefault("buffered", True)
         response = super().open(*args, **kwargs)
         # End the test code's read transaction so it sees what the request committed.
         if has_app_context():

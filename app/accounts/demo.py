@@ -52,7 +52,7 @@ def seed(ctx: dict[str, Any]) -> None:
     for username, display_name, role, bio in PEOPLE:
         user = services.register(
             username=username,
-            email=f"{username}@demo.quanzi.local",
+            email=f"{username}@demo.example.com",
             password=DEMO_PASSWORD,
             role=role,
             display_name=display_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from app.extensions import babel
 
@@ -11,6 +11,8 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and background work speak Chinese
+        return "zh"
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -49,6 +49,11 @@ def is_signed_in(actor: Any) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False))
 
 
+def has_policy(action: str) -> bool:
+    """Whether a feature has registered a rule for `action` (seams between features)."""
+    return action in _rules
+
+
 def can(actor: Any, action: str, target: Any = None) -> bool:
     try:
         rule = _rules[action]
