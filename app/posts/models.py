@@ -24,8 +24,9 @@ class Post(Base):
         CheckConstraint("status IN ('pending', 'published', 'rejected', 'hidden', 'deleted')", name="status"),
         CheckConstraint("like_count >= 0", name="like_count"),
         CheckConstraint("comment_count >= 0", name="comment_count"),
-        # The circle feed: pinned first, newest first (keyset on is_pinned, id).
-        Index("ix_post_circle_feed", "circle_id", "status", "is_pinned", "id"),
+        CheckConstraint("pin_rank IN (0, 1)", name="pin_rank"),
+        # The circle feed: pinned first, newest first (keyset on pin_rank, id).
+        Index("ix_post_circle_feed", "circle_id", "status", "pin_rank", "id"),
         Index("ix_post_circle_featured", "circle_id", "status", "is_featured", "id"),
         Index("ix_post_circle_material", "circle_id", "status", "is_material", "id"),
         # Anti-abuse looks at an author's recent posts.
@@ -41,7 +42,8 @@ class Post(Base):
     # Shown on every card; `post_tag` holds the same tags for filtering by index.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="published")
-    is_pinned: Mapped[bool] = mapped_column(default=False)
+    # 1 = pinned. An integer, not a bool: the keyset cursor compares it with < and >.
+    pin_rank: Mapped[int] = mapped_column(default=0)
     is_featured: Mapped[bool] = mapped_column(default=False)
     is_material: Mapped[bool] = mapped_column(default=False)
     like_count: Mapped[int] = mapped_column(default=0)
@@ -65,6 +67,10 @@ class Post(Base):
     @property
     def attachments(self) -> list[Upload]:
         return [f.upload for f in self.files if not f.upload.is_image]
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pin_rank > 0
 
     @property
     def is_visible(self) -> bool:

@@ -45,7 +45,7 @@ def circle_feed(
             Post.id.in_(select(PostTag.post_id).where(PostTag.circle_id == circle.id, PostTag.tag == tag))
         )
     if tab == "latest" and not tag:
-        return keyset(query, [(Post.is_pinned, True), (Post.id, True)], cursor=cursor, limit=limit)
+        return keyset(query, [(Post.pin_rank, True), (Post.id, True)], cursor=cursor, limit=limit)
     return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
 
 

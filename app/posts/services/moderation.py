@@ -34,8 +34,8 @@ register_kind("comment.removed", _l("Your comment was removed by the hosts: %(re
 _TRANSITIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     "approve": (("pending",), {"status": "published"}),
     "reject": (("pending",), {"status": "rejected"}),
-    "pin": (("published",), {"is_pinned": True}),
-    "unpin": (("published", "hidden"), {"is_pinned": False}),
+    "pin": (("published",), {"pin_rank": 1}),
+    "unpin": (("published", "hidden"), {"pin_rank": 0}),
     "feature": (("published",), {"is_featured": True}),
     "unfeature": (("published", "hidden"), {"is_featured": False}),
     "hide": (("published",), {"status": "hidden"}),
@@ -67,11 +67,11 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
     reason = (reason or "").strip()[:500]
     before = post.status
     statuses, values = _TRANSITIONS[action]
-    flag = next((k for k in values if k.startswith("is_")), None)
     query = update(Post).where(Post.id == post.id, Post.status.in_(statuses))
-    if flag is not None:
+    for name, value in values.items():
         # Only a real change counts: featuring twice must not award twice.
-        query = query.where(getattr(Post, flag).is_(not values[flag]))
+        if name != "status":
+            query = query.where(getattr(Post, name) != value)
     result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     db.session.refresh(post)

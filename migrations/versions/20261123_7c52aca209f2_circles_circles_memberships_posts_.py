@@ -1,8 +1,8 @@
 """circles: circles, memberships, posts, comments, likes, reports, notifications
 
-Revision ID: fdece3f5c274
+Revision ID: 7c52aca209f2
 Revises: 24f55077de4c
-Create Date: 2026-11-23 15:35:49.839074
+Create Date: 2026-11-23 15:40:29.237848
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fdece3f5c274'
+revision = '7c52aca209f2'
 down_revision = '24f55077de4c'
 branch_labels = None
 depends_on = None
@@ -107,7 +107,7 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('tags', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('is_pinned', sa.Boolean(), nullable=False),
+    sa.Column('pin_rank', sa.Integer(), nullable=False),
     sa.Column('is_featured', sa.Boolean(), nullable=False),
     sa.Column('is_material', sa.Boolean(), nullable=False),
     sa.Column('like_count', sa.Integer(), nullable=False),
@@ -117,6 +117,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('pending', 'published', 'rejected', 'hidden', 'deleted')", name=op.f('ck_post_status')),
     sa.CheckConstraint('comment_count >= 0', name=op.f('ck_post_comment_count')),
     sa.CheckConstraint('like_count >= 0', name=op.f('ck_post_like_count')),
+    sa.CheckConstraint('pin_rank IN (0, 1)', name=op.f('ck_post_pin_rank')),
     sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_post_author_id_user_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['circle_id'], ['circle.id'], name=op.f('fk_post_circle_id_circle'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post'))
@@ -124,7 +125,7 @@ def upgrade():
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.create_index('ix_post_author', ['author_id', 'created_at'], unique=False)
         batch_op.create_index('ix_post_circle_featured', ['circle_id', 'status', 'is_featured', 'id'], unique=False)
-        batch_op.create_index('ix_post_circle_feed', ['circle_id', 'status', 'is_pinned', 'id'], unique=False)
+        batch_op.create_index('ix_post_circle_feed', ['circle_id', 'status', 'pin_rank', 'id'], unique=False)
         batch_op.create_index('ix_post_circle_material', ['circle_id', 'status', 'is_material', 'id'], unique=False)
 
     op.create_table('comment',
