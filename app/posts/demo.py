@@ -23,10 +23,28 @@ GUIDE = """欢迎来到**每周共读**！📚
 有问题直接在评论区 @林夕 就好～"""
 
 READING_POSTS = [
-    ("zhaoyue", "", "今天读完了《被讨厌的勇气》第三夜，“课题分离”这个概念太受用了：别人怎么看我，是别人的课题。", "读书笔记 心理学", 1),
-    ("wangzhe", "周末读书角", "周末去了图书馆，三个小时读完半本《人类简史》，推荐给想入门历史的朋友。", "读书笔记", 2),
+    (
+        "zhaoyue",
+        "",
+        "今天读完了《被讨厌的勇气》第三夜，“课题分离”这个概念太受用了：别人怎么看我，是别人的课题。",
+        "读书笔记 心理学",
+        1,
+    ),
+    (
+        "wangzhe",
+        "周末读书角",
+        "周末去了图书馆，三个小时读完半本《人类简史》，推荐给想入门历史的朋友。",
+        "读书笔记",
+        2,
+    ),
     ("liukun", "", "带娃间隙只能读十分钟，但坚持了两周，已经读完一本绘本育儿书了 💪", "坚持", 0),
-    ("zhouyi", "考研党的阅读节奏", "每天早上背单词前读 20 页闲书，效率反而更高。大家有类似的经验吗？", "考研 读书方法", 0),
+    (
+        "zhouyi",
+        "考研党的阅读节奏",
+        "每天早上背单词前读 20 页闲书，效率反而更高。大家有类似的经验吗？",
+        "考研 读书方法",
+        0,
+    ),
     ("heqing", "", "给这周的书做了一页手账，分享一下～", "手账 读书笔记", 3),
     ("fangyu", "", "拍了一张书房的照片，阳光正好，适合读书。", "生活", 1),
     ("tangmin", "", "猫咪陪读的一天，它比我还认真 🐱", "生活", 2),
@@ -100,7 +118,9 @@ def seed(ctx: dict[str, Any]) -> None:
 
     with at():
         guide = services.create_post(
-            users["linxi"], reading, services.Draft(title="共读圈使用指南（新人必看）", body=GUIDE, tags="置顶 新人")
+            users["linxi"],
+            reading,
+            services.Draft(title="共读圈使用指南（新人必看）", body=GUIDE, tags="置顶 新人"),
         )
     services.moderate_post(users["linxi"], guide, "pin")
     with at():
@@ -112,7 +132,12 @@ def seed(ctx: dict[str, Any]) -> None:
                 body="整理了本月的 4 本书和我常用的读书笔记模板，下载后可以直接打印。",
                 tags="书单 资料",
                 is_material=True,
-                attachments=[(io.BytesIO("读书笔记模板\n问题：\n观点：\n例子：\n我的行动：\n".encode()), "读书笔记模板.txt")],
+                attachments=[
+                    (
+                        io.BytesIO("读书笔记模板\n问题：\n观点：\n例子：\n我的行动：\n".encode()),
+                        "读书笔记模板.txt",
+                    )
+                ],
                 images=_images("booklist", 1),
             ),
         )
@@ -151,7 +176,12 @@ def seed(ctx: dict[str, Any]) -> None:
         services.create_post(
             users["chenmo"],
             running,
-            services.Draft(title="跑前热身 5 个动作", body="跑前一定要热身：高抬腿、弓步走、开合跳……", tags="热身 资料", is_material=True),
+            services.Draft(
+                title="跑前热身 5 个动作",
+                body="跑前一定要热身：高抬腿、弓步走、开合跳……",
+                tags="热身 资料",
+                is_material=True,
+            ),
         )
     for i, (author, title, body, tags, image_count) in enumerate(RUN_POSTS):
         with at():
@@ -177,12 +207,16 @@ def seed(ctx: dict[str, Any]) -> None:
         services.create_post(
             users["liukun"],
             baking,
-            services.Draft(body="第一次做戚风就成功了！感谢苏棠老师的配方 🎂", tags="作业", images=_images("cake-hw", 2)),
+            services.Draft(
+                body="第一次做戚风就成功了！感谢苏棠老师的配方 🎂", tags="作业", images=_images("cake-hw", 2)
+            ),
         )
     with at():
         services.create_post(
             users["linxi"],
             lounge,
-            services.Draft(title="下周活动排期", body="周一开启一周早起打卡，周三直播答疑，周日颁发证书。", tags="排期"),
+            services.Draft(
+                title="下周活动排期", body="周一开启一周早起打卡，周三直播答疑，周日颁发证书。", tags="排期"
+            ),
         )
     ctx["posts"] = posts

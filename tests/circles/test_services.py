@@ -42,7 +42,10 @@ def test_host_creates_a_circle_with_a_cover(host):
     assert set(circle.cover.variants) == {"thumb", "large"}
     owner = db.session.get(Membership, (circle.id, host.id))
     assert owner.role == "owner" and owner.status == "active"
-    assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.circle_id == circle.id)) == "circle.create"
+    assert (
+        db.session.scalar(select(AuditEntry.action).where(AuditEntry.circle_id == circle.id))
+        == "circle.create"
+    )
 
 
 def test_members_cannot_create_circles_and_slugs_are_checked(host, member):
@@ -81,7 +84,9 @@ def test_approval_circle_queues_requests_and_notifies_hosts(host, member, captur
     assert membership.status == "pending"
     note = db.session.scalar(select(Notification).where(Notification.user_id == host.id))
     assert note.kind == "circle.join_request" and note.url == "/c/reading/manage"
-    assert not any(isinstance(e, events.CircleJoined) for e in captured if getattr(e, "user_id", 0) == member.id)
+    assert not any(
+        isinstance(e, events.CircleJoined) for e in captured if getattr(e, "user_id", 0) == member.id
+    )
     services.moderate_member(host, circle, member, "approve", reason="欢迎")
     assert db.session.get(Membership, (circle.id, member.id)).status == "active"
     assert events.CircleJoined(user_id=member.id, circle_id=circle.id) in captured

@@ -25,7 +25,9 @@ from tests.helpers import make_user
 
 def age(user: User, days: int = 3) -> None:
     """Make an account old enough to leave the new-account limits."""
-    db.session.execute(update(User).where(User.id == user.id).values(created_at=clock.now() - timedelta(days=days)))
+    db.session.execute(
+        update(User).where(User.id == user.id).values(created_at=clock.now() - timedelta(days=days))
+    )
     db.session.commit()
     db.session.refresh(user)
 
@@ -50,14 +52,19 @@ def test_post_is_published_with_tags_files_and_event(circle, member, captured): 
     post = make_post(member, circle, body="第一篇 **笔记**", tags="#读书笔记 心得", image_count=2)
     assert post.status == "published" and post.tags == ["读书笔记", "心得"]
     assert len(post.images) == 2 and all(i.circle_id == circle.id for i in post.images)
-    assert set(db.session.scalars(select(PostTag.tag).where(PostTag.post_id == post.id))) == {"读书笔记", "心得"}
+    assert set(db.session.scalars(select(PostTag.tag).where(PostTag.post_id == post.id))) == {
+        "读书笔记",
+        "心得",
+    }
     assert events.PostPublished(post_id=post.id, author_id=member.id, circle_id=circle.id) in captured
     db.session.refresh(circle)
     assert circle.post_count == 1
 
 
 def test_attachments_keep_a_safe_original_name(circle, host):
-    draft = services.Draft(body="资料", is_material=True, attachments=[(io.BytesIO(b"data"), "../../etc/笔记.pdf")])
+    draft = services.Draft(
+        body="资料", is_material=True, attachments=[(io.BytesIO(b"data"), "../../etc/笔记.pdf")]
+    )
     post = services.create_post(host, circle, draft)
     assert post.is_material
     assert [a.original_name for a in post.attachments] == ["笔记.pdf"]
@@ -190,7 +197,9 @@ def test_likes_are_idempotent_and_notify_once(circle, host, member, captured):  
     assert services.set_like(member, "post", post, None) == (True, 1)
     likes = [e for e in captured if isinstance(e, events.LikeReceived)]
     assert likes == [
-        events.LikeReceived(target_kind="post", target_id=post.id, liker_id=member.id, owner_id=host.id, circle_id=circle.id)
+        events.LikeReceived(
+            target_kind="post", target_id=post.id, liker_id=member.id, owner_id=host.id, circle_id=circle.id
+        )
     ]
     services.set_like(host, "post", post, True)
     assert len([e for e in captured if isinstance(e, events.LikeReceived)]) == 1  # self-likes never count
@@ -249,7 +258,7 @@ def test_hidden_comment_and_reports(circle, host, member):
     post = make_post(host, circle)
     comment = services.create_comment(member, post, body="广告广告")
     report = services.report(host, "comment", comment, reason="广告")
-    assert services.report(host, "comment", comment, reason="再举报") .id == report.id
+    assert services.report(host, "comment", comment, reason="再举报").id == report.id
     with pytest.raises(Invalid):
         services.report(host, "post", post, reason=" ")
     queue = services.get_queue(host, circle)
@@ -295,9 +304,9 @@ def test_comment_rate_limit_for_new_accounts(circle, host, member):
 
 
 def test_markdown_is_sanitised_and_mentions_link():
-    html = str(render_body('hi @linxi <script>alert(1)</script> [x](javascript:alert(1)) `@code`'))
+    html = str(render_body("hi @linxi <script>alert(1)</script> [x](javascript:alert(1)) `@code`"))
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html
     assert '<a class="mention" href="/u/linxi"' in html
     assert "<code>@code</code>" in html
     assert "<strong>“重点”</strong>" in str(render_body("这是**“重点”**内容"))
