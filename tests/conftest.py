@@ -60,6 +60,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
         admin = sa.create_engine(_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
         url = sa.make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{root / 'template.db'}"
