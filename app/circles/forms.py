@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,16 +21,19 @@ class CircleForm(FlaskForm):
     cover = FileField(_l("Cover picture"), description=_l("JPEG, PNG, GIF or WebP, up to 10 MB."))
     visibility = SelectField(
         _l("Who can read it"),
-        choices=[("public", _l("Public: anyone can read")), ("private", _l("Private: members only"))],
+        choices=[
+            SelectChoice("public", _l("Public: anyone can read")),
+            SelectChoice("private", _l("Private: members only")),
+        ],
         default="public",
     )
     join_policy = SelectField(
         _l("How people join"),
         choices=[
-            ("open", _l("Anyone can join")),
-            ("approval", _l("Hosts approve each request")),
-            ("tier", _l("Members of a tier and up")),
-            ("ticket", _l("With a ticket from the store")),
+            SelectChoice("open", _l("Anyone can join")),
+            SelectChoice("approval", _l("Hosts approve each request")),
+            SelectChoice("tier", _l("Members of a tier and up")),
+            SelectChoice("ticket", _l("With a ticket from the store")),
         ],
         default="open",
     )
@@ -39,9 +43,3 @@ class CircleForm(FlaskForm):
     require_approval = BooleanField(
         _l("New posts need a host's approval"), false_values=("", "0", "off", "false", "n")
     )
-
-
-class MemberActionForm(FlaskForm):
-    action = StringField()
-    days = StringField()
-    reason = StringField()

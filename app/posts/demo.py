@@ -108,13 +108,13 @@ def seed(ctx: dict[str, Any]) -> None:
         circles["baking"],
         circles["koc-lounge"],
     )
-    start = clock.now() - timedelta(days=4)
+    start = clock.now() - timedelta(days=3)
     step = 0
 
     def at() -> Any:
         nonlocal step
         step += 1
-        return clock.freeze(start + timedelta(hours=3 * step))
+        return clock.freeze(start + timedelta(hours=step))
 
     with at():
         guide = services.create_post(

@@ -36,8 +36,3 @@ class CommentForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
-
-
-class ModerateForm(FlaskForm):
-    action = HiddenField()
-    reason = StringField(_l("Reason (optional)"), validators=[Length(max=500)])

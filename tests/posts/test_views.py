@@ -236,6 +236,9 @@ def test_post_moderation_by_role(app, roles, host, member, kind, expected):
 def test_edit_own_post_only(app, roles, host, member, kind, expected):
     post = roles[1]
     client = _clients(app, kind, host, member)
+    if kind == "member":
+        page = client.get(f"/c/reading/p/{post.id}/edit")
+        assert page.status_code == 200 and "大家好" in html_of(page) and "#读书" in html_of(page)
     response = client.form(f"/c/reading/p/{post.id}/edit", {"body": "改了"})
     assert response.status_code == expected
 
