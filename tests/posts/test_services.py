@@ -102,6 +102,7 @@ def test_review_queue_then_approve_publishes_and_notifies(host, member, captured
     join(member, circle)
     post = make_post(member, circle, body="等审核")
     assert post.status == "pending"
+    assert [n.kind for n in notes(host)] == ["post.pending"]
     assert not any(isinstance(e, events.PostPublished) and e.post_id == post.id for e in captured)
     outsider = make_user("outsider")
     with pytest.raises(NotFound):

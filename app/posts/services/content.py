@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from app.accounts import services as accounts
 from app.circles.models import Circle
 from app.circles.policies import is_moderator
-from app.circles.services import check_can_participate
+from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events, images, uploads
 from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
@@ -28,6 +28,7 @@ MAX_BODY = 20_000
 
 register_kind("post.mention", _l("%(actor)s mentioned you in a post"))
 register_kind("comment.mention", _l("%(actor)s mentioned you in a comment"))
+register_kind("post.pending", _l("%(actor)s posted in %(circle)s: waiting for your review"))
 
 
 @dataclass
@@ -199,6 +200,15 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
     db.session.flush()
     if status == "published":
         went_public(post)
+    else:
+        for host_id in moderator_ids(circle):
+            notify(
+                host_id,
+                "post.pending",
+                actor_id=actor.id,
+                url=f"/c/{circle.slug}/manage#pending",
+                params={"circle": circle.name},
+            )
     return post
 
 
