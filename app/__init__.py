@@ -7,7 +7,20 @@ from typing import Any
 
 from flask import Flask
 
-from app import accounts, badges, certificates, media, points, site, store, webhooks, wiring
+from app import (
+    accounts,
+    badges,
+    certificates,
+    circles,
+    media,
+    notifications,
+    points,
+    posts,
+    site,
+    store,
+    webhooks,
+    wiring,
+)
 from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
@@ -62,7 +75,19 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for feature in (site, accounts, media, points, store, badges, certificates, webhooks):
+    for feature in (
+        site,
+        accounts,
+        media,
+        circles,
+        posts,
+        notifications,
+        points,
+        store,
+        badges,
+        certificates,
+        webhooks,
+    ):
         app.register_blueprint(feature.bp)
 
 

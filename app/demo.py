@@ -15,10 +15,14 @@ from sqlalchemy import func, select
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
 from app.badges import demo as badges_demo
+from app.circles import demo as circles_demo
 from app.core.db import db, use_case
+from app.posts import demo as posts_demo
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
     accounts_demo.seed,
+    circles_demo.seed,
+    posts_demo.seed,
     badges_demo.seed,
 ]
 

@@ -13,6 +13,7 @@ from app.badges import handlers as badges
 from app.badges import rules as badge_rules
 from app.core import events
 from app.points import handlers as points
+from app.posts import handlers as posts
 from app.webhooks import handlers as webhooks
 
 # Webhooks come last in every list: they queue what the other handlers let commit.
@@ -23,8 +24,8 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
     events.PostRemoved: [points.on_post_removed],
     events.PostFeatured: [points.on_post_featured, badges.on_post_featured, webhooks.on_event],
-    events.CommentCreated: [points.on_comment_created],
-    events.LikeReceived: [points.on_like_received],
+    events.CommentCreated: [posts.on_comment_created, points.on_comment_created],
+    events.LikeReceived: [posts.on_like_received, points.on_like_received],
     events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
     events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
     events.SignedIn: [badges.on_signed_in],

@@ -50,7 +50,7 @@ def is_signed_in(actor: Any) -> bool:
 
 
 def has_policy(action: str) -> bool:
-    """Whether some feature registered a rule for `action` (optional integrations ask)."""
+    """Whether a feature has registered a rule for `action` (seams between features)."""
     return action in _rules
 
 

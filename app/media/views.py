@@ -6,6 +6,7 @@ from flask import Blueprint, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.circles import services as circles
 from app.core.errors import NotFound
 
 from . import services
@@ -34,6 +35,7 @@ def serve(key: str, variant: str) -> ResponseReturnValue:
         )
     # Files are immutable (a new upload gets a new key); private circles' files never sit in
     # shared caches.
-    visibility = "private" if upload.circle_id is not None else "public"
+    shared = upload.circle_id is None or circles.is_public(upload.circle_id)
+    visibility = "public" if shared else "private"
     response.headers["Cache-Control"] = f"{visibility}, max-age={YEAR}, immutable"
     return response

@@ -6,9 +6,10 @@ from flask import Blueprint, jsonify, make_response, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.core.htmx import back_url
+from app.core.htmx import back_url, page_or_fragment
 from app.core.i18n import LANG_COOKIE, LANGUAGES
 from app.core.markdown import render_markdown
+from app.posts import services as posts
 
 from . import services
 
@@ -17,7 +18,18 @@ bp = Blueprint("site", __name__)
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return render_template("site/home.html", user=current_user)
+    if not current_user.is_authenticated:
+        return render_template("site/home.html", user=current_user, feed=None)
+    page = posts.home_feed(current_user, cursor=request.args.get("cursor") or None)
+    return page_or_fragment(
+        "site/home.html",
+        "posts/_feed_items.html",
+        user=current_user,
+        feed=page,
+        liked=posts.liked_ids(current_user, "post", [p.id for p in page.items]),
+        more_url=url_for("site.home", cursor=page.next_cursor),
+        show_circle=True,
+    )
 
 
 @bp.route("/healthz")
@@ -53,7 +65,6 @@ def manifest() -> ResponseReturnValue:
 
 
 # Tabs whose features arrive in later issues show a friendly "coming soon" page until then.
-@bp.route("/circles")
 @bp.route("/checkins")
 def coming_soon() -> ResponseReturnValue:
     return render_template("site/coming_soon.html", section=request.path.strip("/"))

@@ -1,0 +1,82 @@
+"""Who may see and do what in a circle: the rules every circle, post and file check uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.db import db
+from app.core.permissions import is_admin, is_signed_in, policy
+
+from .models import Circle, Membership
+
+
+def as_circle(target: Any) -> Circle | None:
+    """A circle from a Circle or its id (the media view passes an upload's `circle_id`)."""
+    if isinstance(target, Circle):
+        return target
+    if isinstance(target, int):
+        return db.session.get(Circle, target)
+    return None
+
+
+def membership_of(actor: Any, circle: Circle | int) -> Membership | None:
+    """The actor's membership row (request, member or ban) in `circle`, if any."""
+    if not is_signed_in(actor):
+        return None
+    circle_id = circle.id if isinstance(circle, Circle) else circle
+    # The composite primary key lets the identity map answer repeated checks for free.
+    return db.session.get(Membership, (circle_id, actor.id))
+
+
+def is_moderator(actor: Any, circle: Circle) -> bool:
+    if is_admin(actor):
+        return True
+    membership = membership_of(actor, circle)
+    return membership is not None and membership.is_moderator
+
+
+@policy("circle.view_content", hide=True)
+def _can_view_content(actor: Any, target: Any) -> bool:
+    circle = as_circle(target)
+    if circle is None:
+        return False
+    if is_admin(actor):
+        return True
+    membership = membership_of(actor, circle)
+    if membership is not None and membership.status == "banned":
+        return False
+    if not circle.is_private:
+        return True
+    return membership is not None and membership.is_active
+
+
+@policy("circle.create")
+def _can_create(actor: Any, _target: Any) -> bool:
+    return is_signed_in(actor) and actor.role in ("host", "admin")
+
+
+@policy("circle.join")
+def _can_join(actor: Any, _circle: Circle) -> bool:
+    return is_signed_in(actor)
+
+
+@policy("circle.participate")
+def _can_participate(actor: Any, circle: Circle) -> bool:
+    """Post and comment: active members (and admins)."""
+    if is_admin(actor):
+        return True
+    membership = membership_of(actor, circle)
+    return membership is not None and membership.is_active
+
+
+@policy("circle.moderate")
+def _can_moderate(actor: Any, circle: Circle) -> bool:
+    return is_moderator(actor, circle)
+
+
+@policy("circle.manage_cohosts")
+def _can_manage_cohosts(actor: Any, circle: Circle) -> bool:
+    if is_admin(actor):
+        return True
+    membership = membership_of(actor, circle)
+    return membership is not None and membership.is_active and membership.role == "owner"

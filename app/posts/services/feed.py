@@ -1,0 +1,89 @@
+"""Feeds: a circle's tabs and the home feed of my circles, by keyset, in constant queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from app.circles.models import Circle, Membership
+from app.core.db import db
+from app.core.errors import Invalid
+from app.core.pagination import Page, keyset
+from app.core.permissions import is_signed_in, require
+
+from ..models import Comment, Like, Post, PostTag
+
+TABS = ("latest", "featured", "materials", "checkins")
+PAGE_SIZE = 20
+
+
+def circle_feed(
+    actor: Any,
+    circle: Circle,
+    *,
+    tab: str = "latest",
+    tag: str | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[Post]:
+    """One page of a circle's tab (pinned first on "latest"): always the same two SELECTs."""
+    require(actor, "circle.view_content", circle)
+    if tab not in TABS:
+        raise Invalid("unknown tab")
+    if tab == "checkins":
+        # Check-ins have their own table and arrive with campaigns.
+        return Page(items=[], next_cursor=None)
+    query = select(Post).where(Post.circle_id == circle.id, Post.status == "published")
+    if tab == "featured":
+        query = query.where(Post.is_featured.is_(True))
+    elif tab == "materials":
+        query = query.where(Post.is_material.is_(True))
+    if tag:
+        query = query.where(
+            Post.id.in_(select(PostTag.post_id).where(PostTag.circle_id == circle.id, PostTag.tag == tag))
+        )
+    if tab == "latest" and not tag:
+        return keyset(query, [(Post.pin_rank, True), (Post.id, True)], cursor=cursor, limit=limit)
+    return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
+
+
+def home_feed(actor: Any, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Post]:
+    """Newest posts from the circles the actor belongs to."""
+    if not is_signed_in(actor):
+        return Page(items=[], next_cursor=None)
+    mine = select(Membership.circle_id).where(Membership.user_id == actor.id, Membership.status == "active")
+    query = select(Post).where(Post.circle_id.in_(mine), Post.status == "published")
+    return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
+
+
+def liked_ids(actor: Any, kind: str, ids: Iterable[int]) -> set[int]:
+    """Which of these posts/comments the actor likes (one query for a whole page)."""
+    wanted = list(ids)
+    if not wanted or not is_signed_in(actor):
+        return set()
+    query = select(Like.target_id).where(
+        Like.user_id == actor.id,
+        Like.target_kind == kind,
+        Like.target_id.in_(wanted),
+        Like.active.is_(True),
+    )
+    return set(db.session.scalars(query))
+
+
+def list_comments(actor: Any, post: Post, *, moderator: bool = False) -> list[tuple[Comment, list[Comment]]]:
+    """Top-level comments with their replies, oldest first (one query)."""
+    statuses = ("visible", "hidden") if moderator else ("visible",)
+    query = (
+        select(Comment)
+        .where(Comment.post_id == post.id, Comment.status.in_(statuses))
+        .order_by(Comment.id)
+        .limit(1000)
+    )
+    rows = list(db.session.scalars(query).unique())
+    replies: dict[int, list[Comment]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            replies.setdefault(row.parent_id, []).append(row)
+    return [(row, replies.get(row.id, [])) for row in rows if row.parent_id is None]

@@ -1,0 +1,222 @@
+"""Host actions on posts and comments, the moderation queue, and the circle's audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app.accounts.models import User
+from app.circles.models import Circle, Membership
+from app.core import audit, events
+from app.core.db import db, use_case
+from app.core.errors import Invalid
+from app.core.markdown import plain_excerpt
+from app.core.permissions import require
+from app.notifications.services import notify, register_kind
+
+from ..models import Comment, Post, Report
+from .content import change_post_count, post_url, went_public
+
+POST_ACTIONS = ("approve", "reject", "pin", "unpin", "feature", "unfeature", "hide", "unhide", "delete")
+COMMENT_ACTIONS = ("hide", "unhide", "delete")
+
+register_kind("post.approved", _l("Your post “%(title)s” was approved"))
+register_kind("post.rejected", _l("Your post “%(title)s” was not approved: %(reason)s"))
+register_kind("post.featured", _l("Your post “%(title)s” was featured 🎉"))
+register_kind("post.hidden", _l("Your post “%(title)s” was hidden by the hosts: %(reason)s"))
+register_kind("post.deleted", _l("Your post “%(title)s” was removed by the hosts: %(reason)s"))
+register_kind("comment.removed", _l("Your comment was removed by the hosts: %(reason)s"))
+
+# action -> (statuses it applies to, values it sets)
+_TRANSITIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "approve": (("pending",), {"status": "published"}),
+    "reject": (("pending",), {"status": "rejected"}),
+    "pin": (("published",), {"pin_rank": 1}),
+    "unpin": (("published", "hidden"), {"pin_rank": 0}),
+    "feature": (("published",), {"is_featured": True}),
+    "unfeature": (("published", "hidden"), {"is_featured": False}),
+    "hide": (("published",), {"status": "hidden"}),
+    "unhide": (("hidden",), {"status": "published"}),
+    "delete": (("pending", "published", "hidden", "rejected"), {"status": "deleted"}),
+}
+
+
+def _title(post: Post) -> str:
+    return post.title[:30] if post.title else plain_excerpt(post.body, 30)
+
+
+def _resolve_reports(kind: str, target_id: int) -> None:
+    db.session.execute(
+        update(Report)
+        .where(Report.target_kind == kind, Report.target_id == target_id, Report.status == "open")
+        .values(status="resolved")
+        .execution_options(synchronize_session=False)
+    )
+
+
+@use_case
+def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> Post:
+    """approve / reject / pin / unpin / feature / unfeature / hide / unhide / delete, audited."""
+    require(actor, "circle.view_content", post.circle)
+    require(actor, "circle.moderate", post.circle)
+    if action not in POST_ACTIONS:
+        raise Invalid(fields={"action": _l("Unknown action.")})
+    reason = (reason or "").strip()[:500]
+    before = post.status
+    statuses, values = _TRANSITIONS[action]
+    query = update(Post).where(Post.id == post.id, Post.status.in_(statuses))
+    for name, value in values.items():
+        # Only a real change counts: featuring twice must not award twice.
+        if name != "status":
+            query = query.where(getattr(Post, name) != value)
+    result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    db.session.refresh(post)
+    if action == "approve" and before == "published":
+        _resolve_reports("post", post.id)  # "this is fine": dismisses the reports
+    if action in ("hide", "delete", "reject"):
+        _resolve_reports("post", post.id)
+    params: dict[str, str | int] = {"title": _title(post), "reason": reason or "-"}
+    url = post_url(post)
+    if changed:
+        if action == "approve":
+            went_public(post)
+            notify(post.author_id, "post.approved", actor_id=actor.id, url=url, params=params)
+        elif action == "reject":
+            events.publish(
+                events.PostRemoved(
+                    post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, action="reject"
+                )
+            )
+            notify(post.author_id, "post.rejected", actor_id=actor.id, params=params)
+        elif action == "feature":
+            events.publish(
+                events.PostFeatured(
+                    post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, actor_id=actor.id
+                )
+            )
+            notify(post.author_id, "post.featured", actor_id=actor.id, url=url, params=params)
+        elif action == "hide":
+            change_post_count(post.circle_id, -1)
+            notify(post.author_id, "post.hidden", actor_id=actor.id, url=url, params=params)
+        elif action == "unhide":
+            change_post_count(post.circle_id, 1)
+        elif action == "delete":
+            if before == "published":
+                change_post_count(post.circle_id, -1)
+            if before in ("published", "hidden"):
+                events.publish(
+                    events.PostRemoved(
+                        post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, action="delete"
+                    )
+                )
+            notify(post.author_id, "post.deleted", actor_id=actor.id, params=params)
+    audit.record(actor, f"post.{action}", post, reason=reason, circle_id=post.circle_id)
+    return post
+
+
+@use_case
+def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str = "") -> Comment:
+    """hide / unhide / delete a comment, audited."""
+    circle = db.session.get(Circle, comment.circle_id)
+    require(actor, "circle.view_content", circle)
+    require(actor, "circle.moderate", circle)
+    if action not in COMMENT_ACTIONS:
+        raise Invalid(fields={"action": _l("Unknown action.")})
+    reason = (reason or "").strip()[:500]
+    old = {"hide": ("visible",), "unhide": ("hidden",), "delete": ("visible", "hidden")}[action]
+    new = {"hide": "hidden", "unhide": "visible", "delete": "deleted"}[action]
+    before = comment.status
+    result = db.session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status.in_(old))
+        .values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(comment)
+    if result.rowcount:  # type: ignore[attr-defined]
+        delta = 1 if new == "visible" else (-1 if before == "visible" else 0)
+        if delta:
+            db.session.execute(
+                update(Post)
+                .where(Post.id == comment.post_id)
+                .values(comment_count=Post.comment_count + delta)
+                .execution_options(synchronize_session=False)
+            )
+        if action != "unhide":
+            _resolve_reports("comment", comment.id)
+            notify(comment.author_id, "comment.removed", actor_id=actor.id, params={"reason": reason or "-"})
+    audit.record(actor, f"comment.{action}", comment, reason=reason, circle_id=comment.circle_id)
+    return comment
+
+
+@dataclass
+class Queue:
+    pending_posts: list[Post]
+    reports: list[tuple[Report, Post | None, Comment | None]]
+    join_requests: list[Membership]
+    members: list[Membership]
+    log: list[audit.AuditEntry]
+    actors: dict[int, User]
+
+
+def get_queue(actor: Any, circle: Circle) -> Queue:
+    """Everything a host handles on /c/<slug>/manage."""
+    require(actor, "circle.view_content", circle)
+    require(actor, "circle.moderate", circle)
+    pending = list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.circle_id == circle.id, Post.status == "pending")
+            .order_by(Post.id)
+            .limit(50)
+        ).unique()
+    )
+    reports = list(
+        db.session.scalars(
+            select(Report)
+            .where(Report.circle_id == circle.id, Report.status == "open")
+            .order_by(Report.id)
+            .limit(50)
+        ).unique()
+    )
+    post_ids = {r.post_id for r in reports}
+    comment_ids = {r.target_id for r in reports if r.target_kind == "comment"}
+    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(post_ids))).unique()}
+    comments = {
+        c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids))).unique()
+    }
+    rows = [
+        (r, posts.get(r.post_id), comments.get(r.target_id) if r.target_kind == "comment" else None)
+        for r in reports
+    ]
+    requests = list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.circle_id == circle.id, Membership.status == "pending")
+            .order_by(Membership.created_at)
+            .limit(100)
+        ).unique()
+    )
+    members = list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.circle_id == circle.id, Membership.status.in_(("active", "banned")))
+            .order_by(Membership.created_at)
+            .limit(200)
+        ).unique()
+    )
+    log = audit.list_entries(circle_id=circle.id, limit=30)
+    actor_ids = {e.actor_id for e in log if e.actor_id is not None}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids))).unique()}
+    return Queue(
+        pending_posts=pending,
+        reports=rows,
+        join_requests=requests,
+        members=members,
+        log=log,
+        actors=actors,
+    )

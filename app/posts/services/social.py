@@ -1,0 +1,214 @@
+"""Comments, likes and reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.circles.services import check_can_participate
+from app.core import clock, events
+from app.core.db import db, use_case
+from app.core.errors import Invalid, NotFound
+from app.core.permissions import is_signed_in, policy, require
+
+from ..models import Comment, Like, Post, Report
+from . import abuse
+from .content import notify_mentions, post_url
+
+MAX_COMMENT = 2000
+
+
+@policy("post.like")
+def _can_like(actor: Any, _target: Any) -> bool:
+    return is_signed_in(actor)
+
+
+@policy("post.report")
+def _can_report(actor: Any, _target: Any) -> bool:
+    return is_signed_in(actor)
+
+
+def get_comment(actor: Any, circle_id: int, comment_id: int) -> Comment:
+    """A visible comment of a post the actor may see, or NotFound."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.circle_id != circle_id or comment.status == "deleted":
+        raise NotFound()
+    post = db.session.get(Post, comment.post_id)
+    if post is None:
+        raise NotFound()
+    require(actor, "post.view", post)
+    return comment
+
+
+@use_case
+def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None = None) -> Comment:
+    """Comment on a post, or reply to a comment (replies to replies join the same thread)."""
+    require(actor, "post.view", post)
+    check_can_participate(actor, post.circle)
+    if post.status != "published":
+        raise Invalid(_l("This post cannot take comments yet."))
+    body = (body or "").strip()
+    if not body:
+        raise Invalid(fields={"body": _l("Write something first.")})
+    if len(body) > MAX_COMMENT:
+        raise Invalid(fields={"body": _l("At most %(n)d characters.", n=MAX_COMMENT)})
+    parent = None
+    if parent_id:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.post_id != post.id or parent.status != "visible":
+            raise Invalid(fields={"body": _l("The comment you replied to is gone.")})
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id) or parent
+    abuse.check_comment(actor, body=body)
+    comment = Comment(
+        post_id=post.id,
+        circle_id=post.circle_id,
+        author_id=actor.id,
+        parent_id=parent.id if parent else None,
+        body=body,
+        created_at=clock.now(),
+    )
+    db.session.add(comment)
+    db.session.execute(
+        update(Post)
+        .where(Post.id == post.id)
+        .values(comment_count=Post.comment_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    db.session.expire(post, ["comment_count"])
+    events.publish(
+        events.CommentCreated(
+            comment_id=comment.id, post_id=post.id, author_id=actor.id, circle_id=post.circle_id
+        )
+    )
+    notify_mentions(body, actor=actor, circle=post.circle, url=post_url(post), kind="comment.mention")
+    return comment
+
+
+def _target_model(kind: str) -> type[Post] | type[Comment]:
+    return Post if kind == "post" else Comment
+
+
+def _require_visible(actor: Any, target: Post | Comment) -> None:
+    post = target if isinstance(target, Post) else db.session.get(Post, target.post_id)
+    if post is None:
+        raise NotFound()
+    require(actor, "post.view", post)
+    if isinstance(target, Comment) and target.status != "visible":
+        raise NotFound()
+
+
+@use_case
+def set_like(actor: Any, kind: str, target: Post | Comment, state: bool | None) -> tuple[bool, int]:
+    """Like (True), unlike (False) or toggle (None); repeats change nothing. -> (liked, count)."""
+    _require_visible(actor, target)
+    require(actor, "post.like", target)
+    model = _target_model(kind)
+    current = db.session.scalar(
+        select(Like.active).where(
+            Like.user_id == actor.id, Like.target_kind == kind, Like.target_id == target.id
+        )
+    )
+    wanted = (not current) if state is None else state
+    changed = 0
+    if wanted:
+        first = False
+        if current is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(Like(user_id=actor.id, target_kind=kind, target_id=target.id))
+                first = True
+            except IntegrityError:
+                first = False  # a concurrent like of the same member got there first
+        if first:
+            changed = 1
+        else:
+            result = db.session.execute(
+                update(Like)
+                .where(
+                    Like.user_id == actor.id,
+                    Like.target_kind == kind,
+                    Like.target_id == target.id,
+                    Like.active.is_(False),
+                )
+                .values(active=True)
+            )
+            changed = 1 if result.rowcount else 0  # type: ignore[attr-defined]
+        if first and target.author_id != actor.id:
+            events.publish(
+                events.LikeReceived(
+                    target_kind=kind,
+                    target_id=target.id,
+                    liker_id=actor.id,
+                    owner_id=target.author_id,
+                    circle_id=target.circle_id,
+                )
+            )
+    else:
+        result = db.session.execute(
+            update(Like)
+            .where(
+                Like.user_id == actor.id,
+                Like.target_kind == kind,
+                Like.target_id == target.id,
+                Like.active.is_(True),
+            )
+            .values(active=False)
+        )
+        changed = -1 if result.rowcount else 0  # type: ignore[attr-defined]
+    if changed:
+        db.session.execute(
+            update(model)
+            .where(model.id == target.id)
+            .values(like_count=model.like_count + changed)
+            .execution_options(synchronize_session=False)
+        )
+    count = db.session.scalar(select(model.like_count).where(model.id == target.id)) or 0
+    db.session.expire(target, ["like_count"])
+    return wanted, int(count)
+
+
+@use_case
+def report(actor: Any, kind: str, target: Post | Comment, *, reason: str) -> Report:
+    """Send a post or comment to the hosts' queue; reporting twice changes nothing."""
+    _require_visible(actor, target)
+    require(actor, "post.report", target)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(fields={"reason": _l("Tell the hosts what is wrong.")})
+    if len(reason) > 500:
+        raise Invalid(fields={"reason": _l("At most 500 characters.")})
+    post_id = target.id if isinstance(target, Post) else target.post_id
+    existing = db.session.scalar(
+        select(Report).where(
+            Report.reporter_id == actor.id, Report.target_kind == kind, Report.target_id == target.id
+        )
+    )
+    if existing is not None:
+        return existing
+    row = Report(
+        circle_id=target.circle_id,
+        reporter_id=actor.id,
+        target_kind=kind,
+        target_id=target.id,
+        post_id=post_id,
+        reason=reason,
+        created_at=clock.now(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        found = db.session.scalar(
+            select(Report).where(
+                Report.reporter_id == actor.id, Report.target_kind == kind, Report.target_id == target.id
+            )
+        )
+        if found is None:
+            raise
+        return found
+    return row
