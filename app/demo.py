@@ -15,9 +15,13 @@ from sqlalchemy import func, select
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
 from app.core.db import db, use_case
+from app.points import demo as points_demo
+from app.store import demo as store_demo
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
     accounts_demo.seed,
+    points_demo.seed,
+    store_demo.seed,
 ]
 
 
