@@ -40,7 +40,9 @@ def test_sign_in_earn_and_redeem_a_coupon(page, live_server, shot, console_error
     page.evaluate("window.__sameDocument = true")
     page.locator(".signin-button").click()
     page.wait_for_selector("#signin-card[data-signed-today=y]")
-    page.wait_for_function(f"Number(document.querySelector('[data-points-chip]').dataset.pointsChip) > {before}")
+    page.wait_for_function(
+        f"Number(document.querySelector('[data-points-chip]').dataset.pointsChip) > {before}"
+    )
     assert page.evaluate("window.__sameDocument") is True
     after = chip_points(page)
     assert after > before
@@ -111,7 +113,9 @@ def test_points_and_store_pages_fit_the_phone(page, live_server, shot, console_e
         assert_fits_the_phone(page)
         shot(page, f"{lang}-item-{item_id}")
     page.goto(live_server + "/admin/redemptions")
-    statuses = set(page.locator("[data-order-status]").evaluate_all("rows => rows.map(r => r.dataset.orderStatus)"))
+    statuses = set(
+        page.locator("[data-order-status]").evaluate_all("rows => rows.map(r => r.dataset.orderStatus)")
+    )
     assert statuses == {"pending", "shipped", "cancelled", "done"}
     first_order = page.locator("[data-order-id]").first.get_attribute("data-order-id")
     assert first_order
