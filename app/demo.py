@@ -17,10 +17,14 @@ from app.accounts.models import User
 from app.badges import demo as badges_demo
 from app.circles import demo as circles_demo
 from app.core.db import db, use_case
+from app.points import demo as points_demo
 from app.posts import demo as posts_demo
+from app.store import demo as store_demo
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
     accounts_demo.seed,
+    points_demo.seed,
+    store_demo.seed,
     circles_demo.seed,
     posts_demo.seed,
     badges_demo.seed,

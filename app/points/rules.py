@@ -31,8 +31,25 @@ RULE_LABELS: dict[str, Any] = {
 }
 
 
+# Newbie task slugs (a task row's reason) -> what the member did.
+TASK_LABELS: dict[str, Any] = {
+    "complete_profile": _l("Completed the profile"),
+    "join_circle": _l("Joined a first circle"),
+    "first_post": _l("Published a first post"),
+    "first_checkin": _l("First check-in"),
+}
+
+
 def rule_label(key: str) -> str:
     return str(RULE_LABELS.get(key, key))
+
+
+def entry_detail(entry: Any) -> str:
+    """The line under a ledger row: what it was for (a newbie task's name, an order, a reason)."""
+    if entry.rule == "task":
+        from_tasks = TASK_LABELS.get(entry.reason)
+        return str(from_tasks) if from_tasks is not None else ""
+    return str(entry.reason or "")
 
 
 def list_rules() -> list[PointsRule]:

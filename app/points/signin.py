@@ -16,6 +16,7 @@ from app.core.permissions import is_signed_in, policy, require
 from .ledger import award_points
 from .models import SignIn
 from .rules import get_rule
+from .tiers import get_effective_tier
 
 STREAK_BONUS_EVERY = 7
 
@@ -37,6 +38,16 @@ class SignInState:
     days_to_bonus: int
     base_points: int
     bonus_points: int
+    multiplier_pct: int = 100
+
+    @property
+    def shown_points(self) -> int:
+        """What today's sign-in pays this member (the tier multiplier included)."""
+        return self.base_points * self.multiplier_pct // 100
+
+    @property
+    def shown_bonus(self) -> int:
+        return self.bonus_points * self.multiplier_pct // 100
 
 
 def get_signin_state(user: Any) -> SignInState:
@@ -48,8 +59,12 @@ def get_signin_state(user: Any) -> SignInState:
     else:
         yesterday = _row(user.id, today - timedelta(days=1))
         streak = yesterday.streak if yesterday else 0
-    upcoming = streak if row is not None else streak + 1
-    days_to_bonus = (-upcoming) % STREAK_BONUS_EVERY
+    if row is not None:
+        # Signed in: sign-ins from tomorrow on until the next bonus day (0 when today was one).
+        days_to_bonus = (-streak) % STREAK_BONUS_EVERY
+    else:
+        # Not yet: today's sign-in counts as the first of them.
+        days_to_bonus = (-(streak + 1)) % STREAK_BONUS_EVERY + 1
     base, bonus = get_rule("signin"), get_rule("signin_bonus")
     return SignInState(
         signed_today=row is not None,
@@ -58,6 +73,7 @@ def get_signin_state(user: Any) -> SignInState:
         days_to_bonus=days_to_bonus,
         base_points=base.points if base is not None and base.is_active else 0,
         bonus_points=bonus.points if bonus is not None and bonus.is_active else 0,
+        multiplier_pct=get_effective_tier(user).multiplier_pct,
     )
 
 

@@ -17,7 +17,7 @@ from app.core.templating import current_lang
 
 from . import services, signin, tasks, tiers
 from .forms import AdjustForm
-from .rules import rule_label
+from .rules import entry_detail, rule_label
 
 bp = Blueprint("points", __name__)
 
@@ -26,7 +26,11 @@ CHART_W, CHART_H = 300, 96
 
 @bp.app_context_processor
 def _points_globals() -> dict[str, Any]:
-    return {"points_signin_state": signin.get_signin_state, "points_rule_label": rule_label}
+    return {
+        "points_signin_state": signin.get_signin_state,
+        "points_rule_label": rule_label,
+        "points_entry_detail": entry_detail,
+    }
 
 
 def _form_errors(form: Any) -> Invalid:

@@ -92,6 +92,15 @@ def list_items(kind: str | None = None) -> list[StoreItem]:
     return list(db.session.scalars(query.order_by(StoreItem.id.desc()).limit(200)))
 
 
+def list_kinds_on_sale() -> set[str]:
+    """The kinds that have at least one item on sale (the store's filter tabs show only these)."""
+    now = clock.now()
+    query = select(StoreItem.kind).where(
+        StoreItem.is_active.is_(True), (StoreItem.ends_at.is_(None)) | (StoreItem.ends_at > now)
+    )
+    return set(db.session.scalars(query.distinct()))
+
+
 def get_item(item_id: int) -> StoreItem:
     item = db.session.get(StoreItem, item_id)
     if item is None or not item.is_active:

@@ -44,6 +44,7 @@ def index() -> ResponseReturnValue:
         items=items,
         kind=kind if kind in KINDS else None,
         kinds=KINDS,
+        kinds_on_sale=services.list_kinds_on_sale(),
         tier=get_effective_tier(current_user),
         lang=current_lang(),
     )
@@ -123,7 +124,7 @@ def admin_new_item() -> ResponseReturnValue:
     require(current_user, "admin.access")
     form = ItemForm()
     form.min_tier.choices = _tier_choices()
-    form.trial_tier.choices = _tier_choices()
+    form.trial_tier.choices = [SelectChoice("", _("Choose a tier")), *_tier_choices()[1:]]
     if form.validate_on_submit():
         upload = form.image.data if form.image.data and form.image.data.filename else None
         try:

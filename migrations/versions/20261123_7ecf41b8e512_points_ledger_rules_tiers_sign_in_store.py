@@ -247,6 +247,10 @@ def downgrade():
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='Skipped unsupported reflection')
         with op.batch_alter_table('user_account', schema=None) as batch_op:
+            # The CHECKs name the columns: drop them first, or SQLite's rebuilt table would
+            # keep a CHECK on a column it no longer has ("no such column: growth").
+            batch_op.drop_constraint(op.f('ck_user_account_growth_nonnegative'), type_='check')
+            batch_op.drop_constraint(op.f('ck_user_account_points_nonnegative'), type_='check')
             batch_op.drop_column('growth')
             batch_op.drop_column('points')
     if op.get_bind().dialect.name == 'sqlite':

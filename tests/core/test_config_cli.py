@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.db import db
+from app.points.models import PointsEntry, SignIn
+from app.points.tiers import get_effective_tier
+from app.store.models import Order, StoreItem
 from config import build_config, load_secret_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +97,22 @@ def test_seed_demo_is_believable_and_runs_once(app):
     assert all(u.avatar_id for u in users)
     assert any(u.display_name == "林夕" and u.role == "host" for u in users)
     assert any(u.role == "admin" for u in users)
+    # The points economy: the books balance, every tier has members, sign-in streaks run,
+    # the store has every kind there is a feature for, and orders sit in every status.
+    audit = runner.invoke(args=["points", "audit"])
+    assert audit.exit_code == 0, audit.output
+    tiers = {get_effective_tier(u).slug for u in users if u.role != "admin"}
+    assert tiers == {"normal", "advanced", "premium"}
+    assert db.session.scalar(select(func.max(SignIn.streak))) >= 14
+    assert db.session.scalar(select(func.count()).select_from(PointsEntry)) > 300
+    kinds = set(db.session.scalars(select(StoreItem.kind)))
+    assert {"physical", "coupon", "virtual", "tier_trial"} <= kinds
+    assert db.session.scalar(select(func.count()).where(StoreItem.min_tier_id.is_not(None))) >= 1
+    assert all(item.image_id for item in db.session.scalars(select(StoreItem)))
+    orders = db.session.scalars(select(Order)).all()
+    assert {o.status for o in orders} == {"pending", "shipped", "cancelled", "done"}
+    assert all(o.tracking_no for o in orders if o.status == "shipped")
+    assert any(o.coupon_code for o in orders if o.status == "done")
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.exit_code == 0 and "nothing to do" in again.output
     assert db.session.scalar(select(func.count()).select_from(User)) == len(users)

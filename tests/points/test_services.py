@@ -286,3 +286,24 @@ def test_complete_profile_task_needs_name_bio_and_avatar(member):
         member, display_name="梅梅", bio="爱读书", avatar=io.BytesIO(image_bytes()), avatar_filename="a.png"
     )
     assert fresh(member).points == 20
+
+
+def test_sign_in_card_counts_days_to_the_bonus_and_shows_tier_points(member):
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=SHANGHAI)
+    with clock.freeze(start):
+        state = signin.get_signin_state(member)
+        assert (state.signed_today, state.days_to_bonus, state.shown_points) == (False, 7, 5)
+    for day in range(6):
+        with clock.freeze(start + timedelta(days=day)):
+            signin.sign_in(member)
+    with clock.freeze(start + timedelta(days=5)):
+        assert signin.get_signin_state(member).days_to_bonus == 1  # signed: tomorrow is day 7
+    with clock.freeze(start + timedelta(days=6)):
+        state = signin.get_signin_state(member)
+        assert (state.streak, state.days_to_bonus) == (6, 1)  # today's sign-in is the bonus one
+        signin.sign_in(member)
+        assert signin.get_signin_state(member).days_to_bonus == 0
+    ledger.adjust_balance(member.id, delta=1000, reason="tier", actor_id=None)
+    with clock.freeze(start + timedelta(days=7)):
+        state = signin.get_signin_state(fresh(member))
+        assert (state.shown_points, state.shown_bonus, state.days_to_bonus) == (6, 24, 7)

@@ -101,6 +101,6 @@ def test_member_pages_render(member_client, url):
 def test_locked_items_show_the_tier(admin, member_client):
     make_item(admin, title="尊享礼盒", min_tier="premium")
     html = member_client.get("/store").get_data(as_text=True)
-    assert "🔒" in html and "尊享会员" in html
+    assert 'class="lock-badge"' in html and "尊享会员" in html
     tiers = member_client.get("/tiers").get_data(as_text=True)
     assert 'data-tier-card="premium" data-locked="y"' in tiers
