@@ -11,14 +11,21 @@ from typing import Any
 
 from app.badges import handlers as badges
 from app.badges import rules as badge_rules
+from app.circles import services as circles
+from app.circles.models import Circle
 from app.core import events
+from app.notifications import handlers as notifications
 from app.points import handlers as points
+from app.points import signin as points_signin
+from app.points import tiers as points_tiers
 from app.posts import handlers as posts
+from app.posts.services import content as posts_content
 from app.webhooks import handlers as webhooks
 
 # Webhooks come last in every list: they queue what the other handlers let commit.
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
+    events.UserRegistered: [notifications.on_user_registered],
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
     events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
@@ -29,19 +36,41 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
     events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
     events.SignedIn: [badges.on_signed_in],
-    events.TierReached: [badges.on_tier_reached, webhooks.on_event],
-    events.BadgeGranted: [webhooks.on_event],
+    events.TierReached: [notifications.on_tier_reached, badges.on_tier_reached, webhooks.on_event],
+    events.PointsAwarded: [notifications.on_points_awarded],
+    events.BadgeGranted: [notifications.on_badge_granted, webhooks.on_event],
     events.CertificateRevoked: [webhooks.on_event],
-    events.OrderStatusChanged: [webhooks.on_event],
+    events.OrderStatusChanged: [notifications.on_order_status_changed, webhooks.on_event],
 }
 
 # Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each
 # provided by the feature that owns the data (e.g. "posts": posts.services.count_published).
-BADGE_COUNTERS: dict[str, badge_rules.Counter] = {}
+BADGE_COUNTERS: dict[str, badge_rules.Counter] = {
+    "posts": posts_content.count_published_posts,
+    "featured_posts": posts_content.count_featured_posts,
+    "signin_streak": points_signin.current_streak,
+    "tier": points_tiers.earned_tier_level,
+}
 
-# How badges look circles up (by id, by slug, a member's circles); the circles feature
-# provides these. Left unset, circle badges and "show off" find no circles.
-BADGE_CIRCLES = badge_rules.CircleDirectory()
+
+def _circle_ref(circle: Circle | None) -> badge_rules.CircleRef | None:
+    return badge_rules.CircleRef(id=circle.id, slug=circle.slug, name=circle.name) if circle else None
+
+
+def _circle_by_slug(slug: str) -> badge_rules.CircleRef | None:
+    return _circle_ref(circles.find_circle(slug))
+
+
+def _circles_of_member(user_id: int) -> list[badge_rules.CircleRef]:
+    return [ref for c in circles.list_member_circles(user_id) if (ref := _circle_ref(c)) is not None]
+
+
+# How badges look circles up (by id, by slug, a member's circles).
+BADGE_CIRCLES = badge_rules.CircleDirectory(
+    by_id=lambda circle_id: _circle_ref(circles.get_circle_by_id(circle_id)),
+    by_slug=_circle_by_slug,
+    of_member=_circles_of_member,
+)
 
 
 def install() -> None:

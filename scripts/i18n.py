@@ -40,6 +40,11 @@ def merged() -> Catalog:
     return catalog
 
 
+def _wanted_directory(path: str) -> bool:
+    name = Path(path).name
+    return not name.startswith(".") and name not in {"__pycache__", ".venv", "node_modules"}
+
+
 def extracted() -> dict[object, str]:
     found: dict[object, str] = {}
     for filename, _lineno, message, _comments, _context in extract_from_dir(
@@ -47,6 +52,8 @@ def extracted() -> dict[object, str]:
         METHOD_MAP,
         keywords=KEYWORDS,
         options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        # Babel skips folders starting with "_" by default: templates/_partials has strings.
+        directory_filter=_wanted_directory,
     ):
         found.setdefault(message, filename)
     return found

@@ -11,28 +11,38 @@ from typing import Any
 from flask import has_app_context
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, delete, event
 from werkzeug.test import TestResponse
 
 from app.accounts import services as accounts
 from app.accounts.models import User
-from app.core.db import db
+from app.core.db import db, use_case
+from app.notifications.models import Notification
 
 PASSWORD = "correct-horse-42"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
+@use_case
 def make_user(
     username: str, *, role: str = "member", display_name: str = "", password: str = PASSWORD
 ) -> User:
-    """Register a user the way the site does (through the service)."""
-    return accounts.register(
+    """Register a user the way the site does (through the service).
+
+    The welcome notification every sign-up gets is cleared, as an existing member's would
+    be, so tests count only the notifications they cause (the welcome has its own test).
+    """
+    user = accounts.register(
         username=username,
         email=f"{username}@example.com",
         password=password,
         role=role,
         display_name=display_name,
     )
+    db.session.execute(
+        delete(Notification).where(Notification.user_id == user.id, Notification.kind == "welcome")
+    )
+    return user
 
 
 def csrf_from(html: str) -> str | None:

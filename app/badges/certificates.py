@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.accounts.models import User
+from app.circles import services as circles
 from app.core import audit, clock, events
 from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_admin, policy, require
+from app.posts.services import content as posts
 
 from . import rules
 from .models import Badge, BadgeAward, Certificate
@@ -112,17 +114,22 @@ def revoke_certificate(actor: Any, code: str, *, reason: str) -> Certificate:
 
 @use_case
 def share_certificate(actor: Any, code: str, *, circle_slug: str) -> Certificate:
-    """Show off (晒证书) a certificate in one of the holder's circles.
+    """Show off (晒证书) a certificate in one of the holder's circles, as a certificate post.
 
-    Badges cannot create posts: this publishes `CertificateShared`, and the posts feature
-    turns it into a certificate post (it refuses circles the member does not belong to).
+    It earns post points like any post; sharing it in the same circle again changes nothing.
     """
     certificate = get_certificate(code)
     require(actor, "certificate.share", certificate)
     slug = (circle_slug or "").strip().lower()
-    if not slug:
-        raise Invalid(fields={"circle": _l("Choose a circle to share in.")})
-    events.publish(
-        events.CertificateShared(certificate_id=certificate.id, user_id=actor.id, circle_slug=slug)
+    circle = circles.find_circle(slug) if slug else None
+    if circle is None or circle.id not in circles.my_circle_ids(actor):
+        raise Invalid(fields={"circle": _l("Choose one of your circles to share in.")})
+    badge = certificate.award.badge
+    posts.create_certificate_post(
+        actor,
+        circle,
+        certificate_code=certificate.code,
+        title=str(_l("I earned the “%(badge)s” certificate!", badge=badge.name)),
+        body=str(_l("Serial %(serial)s. Tap the card to verify it.", serial=certificate.serial)),
     )
     return certificate

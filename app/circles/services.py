@@ -39,14 +39,30 @@ register_kind("circle.cohost", _l("You are now a co-host of %(circle)s"))
 
 def get_circle(slug: str) -> Circle:
     """The circle with this slug (its card is public), or NotFound."""
-    circle = db.session.scalar(select(Circle).where(Circle.slug == slug.lower()))
+    circle = find_circle(slug)
     if circle is None:
         raise NotFound()
     return circle
 
 
+def find_circle(slug: str) -> Circle | None:
+    """The circle with this slug, or None."""
+    return db.session.scalar(select(Circle).where(Circle.slug == (slug or "").strip().lower()))
+
+
 def get_circle_by_id(circle_id: int) -> Circle | None:
     return as_circle(circle_id)
+
+
+def list_member_circles(user_id: int) -> list[Circle]:
+    """The circles `user_id` is an active member of, by name."""
+    query = (
+        select(Circle)
+        .join(Membership, Membership.circle_id == Circle.id)
+        .where(Membership.user_id == user_id, Membership.status == "active")
+        .order_by(Circle.name)
+    )
+    return list(db.session.scalars(query))
 
 
 def is_public(circle_id: int) -> bool:

@@ -176,15 +176,6 @@ class BadgeGranted(Event):
 
 
 @dataclass(frozen=True)
-class CertificateShared(Event):
-    """A member chose to show off a certificate in one of their circles (晒证书)."""
-
-    certificate_id: int
-    user_id: int
-    circle_slug: str
-
-
-@dataclass(frozen=True)
 class CertificateRevoked(Event):
     certificate_id: int
     user_id: int

@@ -116,3 +116,15 @@ def sign_in(actor: Any) -> SignInResult:
     row.points = entry.delta if entry is not None else 0
     events.publish(events.SignedIn(user_id=actor.id, day=today, streak=streak))
     return SignInResult(row, True)
+
+
+def current_streak(user_id: int, _circle_id: int | None = None) -> int:
+    """The unbroken sign-in streak that still counts today (today's, else yesterday's)."""
+    today = clock.today()
+    query = (
+        select(SignIn.streak)
+        .where(SignIn.user_id == user_id, SignIn.day.in_([today, today - timedelta(days=1)]))
+        .order_by(SignIn.day.desc())
+        .limit(1)
+    )
+    return int(db.session.scalar(query) or 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.core import clock
 from app.core.db import db
 from app.core.permissions import is_signed_in, policy
@@ -100,3 +101,9 @@ def start_trial(user_id: int, tier_id: int, *, days: int, reference: str) -> Tie
     )
     db.session.add(trial)
     return trial
+
+
+def earned_tier_level(user_id: int, _circle_id: int | None = None) -> int:
+    """0 for the lowest tier, 1 for the next…: the tier growth earned (a trial never counts)."""
+    growth = db.session.scalar(select(User.growth).where(User.id == user_id)) or 0
+    return sum(1 for tier in list_tiers() if tier.threshold <= growth) - 1

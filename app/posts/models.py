@@ -37,6 +37,8 @@ class Post(Base):
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16), default="post")
+    # 晒证书: a post of kind "certificate" shows this certificate as a card.
+    certificate_code: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(120), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     # Shown on every card; `post_tag` holds the same tags for filtering by index.

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
+from app.circles import services as circles
 from app.core import audit, clock, images
 from app.core.db import db, use_case
 from app.core.errors import Invalid
@@ -37,12 +37,9 @@ class ItemInput:
 
 
 def resolve_circle_id(slug: str) -> int | None:
-    """The id of the circle with `slug`, read from the circles feature's `circle` table."""
-    # The store does not import the circles feature (direction rule); the table is shared data.
-    table = db.metadata.tables.get("circle")
-    if table is None or "slug" not in table.c or not slug:
-        return None
-    return db.session.scalar(select(table.c.id).where(table.c.slug == slug.strip().lower()))
+    """The id of the circle a ticket opens, from its slug."""
+    circle = circles.find_circle(slug) if slug else None
+    return circle.id if circle else None
 
 
 def parse_codes(text: str) -> list[str]:

@@ -33,7 +33,7 @@ def badge(app: Any, admin: Any) -> Badge:
 def published(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[events.Event]:
     """Events of the badge feature that were published, in order."""
     seen: list[events.Event] = []
-    for kind in (events.BadgeGranted, events.CertificateShared):
+    for kind in (events.BadgeGranted,):
         handlers = (*events.handlers_for(kind), seen.append)
         monkeypatch.setitem(events._table, kind, handlers)
     return seen

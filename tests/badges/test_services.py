@@ -17,6 +17,8 @@ from app.core import events
 from app.core.audit import AuditEntry
 from app.core.db import db, use_case
 from app.core.errors import Forbidden, Invalid
+from app.posts.models import Post
+from tests.circles.factories import join, make_circle
 from tests.helpers import make_user
 
 
@@ -217,7 +219,18 @@ def test_each_rule_is_wired_to_its_event(
     assert services.get_award(wanted.id, member.id) is not None
 
 
-def test_unwired_rules_grant_nothing(admin: Any, member: Any) -> None:
+@pytest.fixture
+def unwired(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No counters at all, as before any feature provides one."""
+    monkeypatch.setattr(rules, "_counters", {})
+
+
+def test_the_wired_counters_cover_every_rule_but_campaigns(app: Any) -> None:
+    # campaign_completed arrives with the campaigns feature.
+    assert set(rules.wired_rules()) >= {"posts", "featured_posts", "signin_streak", "tier"}
+
+
+def test_unwired_rules_grant_nothing(admin: Any, member: Any, unwired: None) -> None:
     services.define_badge(admin, name="百帖达人", rule="posts", threshold=1)
     assert rules.wired_rules() == []
     assert services.evaluate_rule("posts", member.id) == []
@@ -244,7 +257,7 @@ def test_backfill_grants_everyone_qualifying_once(
     assert again.exit_code == 0 and "granted 0 badge(s)" in again.output
 
 
-def test_backfill_without_counters_says_so(app: Any) -> None:
+def test_backfill_without_counters_says_so(app: Any, unwired: None) -> None:
     result = app.test_cli_runner().invoke(args=["badges", "backfill"])
     assert result.exit_code == 0 and "nothing to evaluate" in result.output
 
@@ -265,19 +278,22 @@ def test_revoke_keeps_the_first_revocation(badge: Badge, admin: Any, member: Any
     assert audit_count("certificate.revoke") == 1
 
 
-def test_share_publishes_for_the_holder_only(
-    badge: Badge, admin: Any, member: Any, host: Any, published: list
+def test_share_is_for_the_holder_and_their_circles_only(
+    badge: Badge, admin: Any, member: Any, host: Any
 ) -> None:
     cert = services.grant_badge(badge, member, actor=admin, certificate=True).certificate
-    published.clear()
+    circle = make_circle(host, "reading", name="读书会")
     with pytest.raises(Forbidden):
         certificates.share_certificate(host, cert.code, circle_slug="reading")
     with pytest.raises(Invalid):
         certificates.share_certificate(member, cert.code, circle_slug=" ")
+    with pytest.raises(Invalid):
+        certificates.share_certificate(member, cert.code, circle_slug="reading")  # not a member yet
+    join(member, circle)
     certificates.share_certificate(member, cert.code, circle_slug="Reading")
-    assert published == [
-        events.CertificateShared(certificate_id=cert.id, user_id=member.id, circle_slug="reading")
-    ]
+    post = db.session.scalar(select(Post).where(Post.kind == "certificate"))
+    assert (post.circle_id, post.author_id, post.certificate_code) == (circle.id, member.id, cert.code)
+    assert badge.name in post.title
 
 
 def test_a_members_badges_load_in_two_statements(admin: Any, member: Any, count_queries: Any) -> None:

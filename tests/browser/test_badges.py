@@ -70,13 +70,16 @@ def test_holder_shows_off_a_certificate(page, live_server, shot, console_errors)
     page.locator("#badges").get_by_role("link", name=re.compile("证书")).first.click()
     page.wait_for_url(re.compile(r"/certificates/[A-Za-z0-9_-]+$"))
     form = page.locator("form.share-form")
-    form.locator("[name=circle]").fill("reading-club")
+    form.locator("select[name=circle]").select_option("reading")
     form.get_by_role("button", name="晒到圈子").click()
     notice = page.get_by_text("晒出去啦")
     notice.wait_for()
     assert notice.is_visible()
     assert_fits_the_phone(page)
     shot(page, "certificate-shared")
+    page.goto(live_server + "/c/reading")
+    assert page.locator("a.cert-post img").count() >= 1, "the certificate card is in the circle feed"
+    shot(page, "certificate-in-feed")
     assert console_errors == []
 
 

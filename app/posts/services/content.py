@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.accounts import services as accounts
 from app.circles.models import Circle
@@ -213,6 +213,42 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
 
 
 @use_case
+def create_certificate_post(
+    actor: Any, circle: Circle, *, certificate_code: str, title: str, body: str
+) -> Post:
+    """晒证书: a post of kind certificate; sharing the same one in a circle again is a no-op."""
+    check_can_participate(actor, circle)
+    existing = db.session.scalar(
+        select(Post).where(
+            Post.author_id == actor.id,
+            Post.circle_id == circle.id,
+            Post.certificate_code == certificate_code,
+            Post.status.in_(("pending", "published")),
+        )
+    )
+    if existing is not None:
+        return existing
+    status = "pending" if circle.require_approval and not is_moderator(actor, circle) else "published"
+    post = Post(
+        circle_id=circle.id,
+        author_id=actor.id,
+        title=title[:120],
+        body=body,
+        tags=[],
+        kind="certificate",
+        certificate_code=certificate_code,
+        status=status,
+        created_at=clock.now(),
+    )
+    post.circle = circle
+    db.session.add(post)
+    db.session.flush()
+    if status == "published":
+        went_public(post)
+    return post
+
+
+@use_case
 def edit_post(actor: Any, post: Post, draft: Draft) -> Post:
     """The author changes their post (files can be added; the rest is replaced)."""
     require(actor, "post.view", post)
@@ -252,3 +288,25 @@ def list_pending(circle: Circle, limit: int = 50) -> list[Post]:
         .limit(limit)
     )
     return list(db.session.scalars(query).unique())
+
+
+def count_published_posts(user_id: int, circle_id: int | None = None) -> int:
+    """Posts by `user_id` that are published (check-ins are not posts), optionally in a circle."""
+    query = (
+        select(func.count()).select_from(Post).where(Post.author_id == user_id, Post.status == "published")
+    )
+    if circle_id is not None:
+        query = query.where(Post.circle_id == circle_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def count_featured_posts(user_id: int, circle_id: int | None = None) -> int:
+    """Published posts by `user_id` that hosts featured (精华)."""
+    query = (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.author_id == user_id, Post.status == "published", Post.is_featured.is_(True))
+    )
+    if circle_id is not None:
+        query = query.where(Post.circle_id == circle_id)
+    return int(db.session.scalar(query) or 0)
