@@ -11,7 +11,10 @@ from typing import Any
 
 from app.badges import handlers as badges
 from app.badges import rules as badge_rules
+from app.checkins import handlers as checkins
+from app.checkins import services as checkin_services
 from app.core import events
+from app.leaderboards import handlers as leaderboards
 from app.points import handlers as points
 from app.posts import handlers as posts
 from app.webhooks import handlers as webhooks
@@ -21,13 +24,38 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
-    events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
+    events.PostPublished: [
+        points.on_post_published,
+        badges.on_post_published,
+        leaderboards.on_post_published,
+        webhooks.on_event,
+    ],
     events.PostRemoved: [points.on_post_removed],
-    events.PostFeatured: [points.on_post_featured, badges.on_post_featured, webhooks.on_event],
-    events.CommentCreated: [posts.on_comment_created, points.on_comment_created],
-    events.LikeReceived: [posts.on_like_received, points.on_like_received],
-    events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
-    events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
+    events.PostFeatured: [
+        points.on_post_featured,
+        badges.on_post_featured,
+        leaderboards.on_post_featured,
+        webhooks.on_event,
+    ],
+    events.CommentCreated: [
+        posts.on_comment_created,
+        points.on_comment_created,
+        leaderboards.on_comment_created,
+    ],
+    # Leaderboards come after points: they credit circles with what the ledger just paid.
+    events.LikeReceived: [
+        posts.on_like_received,
+        checkins.on_like_received,
+        points.on_like_received,
+        leaderboards.on_like_received,
+    ],
+    events.CheckinRecorded: [points.on_checkin_recorded, leaderboards.on_checkin_recorded, webhooks.on_event],
+    events.CampaignCompleted: [
+        points.on_campaign_completed,
+        badges.on_campaign_completed,
+        leaderboards.on_campaign_completed,
+        webhooks.on_event,
+    ],
     events.SignedIn: [badges.on_signed_in],
     events.TierReached: [badges.on_tier_reached, webhooks.on_event],
     events.BadgeGranted: [webhooks.on_event],
@@ -37,7 +65,9 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
 
 # Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each
 # provided by the feature that owns the data (e.g. "posts": posts.services.count_published).
-BADGE_COUNTERS: dict[str, badge_rules.Counter] = {}
+BADGE_COUNTERS: dict[str, badge_rules.Counter] = {
+    "campaign_completed": checkin_services.count_completed_runs,
+}
 
 # How badges look circles up (by id, by slug, a member's circles); the circles feature
 # provides these. Left unset, circle badges and "show off" find no circles.
