@@ -190,13 +190,12 @@ def test_remind_once_a_day_and_my_page(app, host, member, circle):
 
 
 def test_create_validates(app, host, circle):
-    with clock.freeze(at(MONDAY, 9)):
-        with pytest.raises(Invalid) as bad:
-            services.create_campaign(
-                host,
-                circle,
-                services.CampaignDraft(
-                    title="", start_date=MONDAY - timedelta(days=1), days=9, repeat_weekly=True, badge_id=999
-                ),
-            )
+    with clock.freeze(at(MONDAY, 9)), pytest.raises(Invalid) as bad:
+        services.create_campaign(
+            host,
+            circle,
+            services.CampaignDraft(
+                title="", start_date=MONDAY - timedelta(days=1), days=9, repeat_weekly=True, badge_id=999
+            ),
+        )
     assert set(bad.value.fields) == {"title", "start_date", "days", "badge_id"}

@@ -65,17 +65,20 @@ def _brute(scope_kind: str, scope_id: int, metric: str, since, circle_ids=None) 
             if since is not None and entry.day < since:
                 continue
             key = entry.idempotency_key
-            if scope_kind == "site":
-                out[entry.user_id] += entry.delta
-            elif key.startswith("checkin:") and int(key.split(":")[1]) in ids:
-                out[entry.user_id] += entry.delta
-            elif key.startswith("like:checkin:") and int(key.split(":")[2]) in ids:
-                out[entry.user_id] += entry.delta
-            elif key.startswith("campaign:") and (
-                scope_kind == "campaign"
-                and key.split(":")[1] == str(scope_id)
-                or scope_kind == "circle"
-                and any(c.campaign_id == int(key.split(":")[1]) for c in rows)
+            if (
+                scope_kind == "site"
+                or (key.startswith("checkin:") and int(key.split(":")[1]) in ids)
+                or (key.startswith("like:checkin:") and int(key.split(":")[2]) in ids)
+                or (
+                    key.startswith("campaign:")
+                    and (
+                        (scope_kind == "campaign" and key.split(":")[1] == str(scope_id))
+                        or (
+                            scope_kind == "circle"
+                            and any(c.campaign_id == int(key.split(":")[1]) for c in rows)
+                        )
+                    )
+                )
             ):
                 out[entry.user_id] += entry.delta
     return {u: s for u, s in out.items() if s > 0}
