@@ -15,6 +15,11 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Seque
     """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction); True when inserted."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    result = db.session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING, not rowcount: psycopg reports -1 for some statements, which would read as True.
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*model.__table__.primary_key.columns)
+    )
+    return db.session.execute(statement).first() is not None

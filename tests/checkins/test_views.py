@@ -48,7 +48,7 @@ def test_host_creates_a_campaign(app, host_client, host):
 
 
 def test_check_in_plain_and_htmx(app, setup, member_client):
-    circle, campaign = setup
+    _circle, campaign = setup
     url = f"/c/morning/campaigns/{campaign.id}"
     page = member_client.get(url).get_data(as_text=True)
     assert _progress(page) == (0, 7) and "0/7" in page
@@ -67,7 +67,7 @@ def test_check_in_plain_and_htmx(app, setup, member_client):
 
 
 def test_permissions_on_pages(app, setup, host, member):
-    circle, campaign = setup
+    _circle, campaign = setup
     outsider = make_user("outsider")
     client = app.test_client()
     assert isinstance(client, TestClient)
@@ -94,7 +94,7 @@ def test_permissions_on_pages(app, setup, host, member):
 
 
 def test_host_recommends_and_reviews(app, setup, host_client, member_client):
-    circle, campaign = setup
+    _circle, campaign = setup
     url = f"/c/morning/campaigns/{campaign.id}"
     member_client.form(url + "/checkin", {"body": "今天六点起床啦"})
     checkin_id = db.session.scalar(select(Checkin.id))
@@ -109,7 +109,7 @@ def test_host_recommends_and_reviews(app, setup, host_client, member_client):
 
 
 def test_leaderboard_page(app, setup, member_client):
-    circle, campaign = setup
+    _circle, campaign = setup
     member_client.form(f"/c/morning/campaigns/{campaign.id}/checkin", {"body": "今天六点起床啦"})
     page = member_client.get("/leaderboards?scope=morning&metric=checkins&period=week").get_data(as_text=True)
     assert 'data-rank="1" data-score="1"' in page
