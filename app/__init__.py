@@ -11,7 +11,9 @@ from app import (
     accounts,
     badges,
     certificates,
+    checkins,
     circles,
+    leaderboards,
     media,
     notifications,
     points,
@@ -25,6 +27,7 @@ from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
 from app.badges.cli import badges_cli
+from app.checkins.cli import campaigns_cli
 from app.core.cli import backup_command
 from app.core.db import configure_sqlite, db
 from app.core.error_pages import configure_errors
@@ -33,6 +36,7 @@ from app.core.security import configure_security
 from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
+from app.leaderboards.cli import leaderboards_cli
 from app.points.cli import points_cli
 from app.webhooks.cli import webhooks_cli
 from config import build_config
@@ -86,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
         store,
         badges,
         certificates,
+        checkins,
+        leaderboards,
         webhooks,
     ):
         app.register_blueprint(feature.bp)
@@ -98,3 +104,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(points_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(campaigns_cli)
+    app.cli.add_command(leaderboards_cli)

@@ -15,8 +15,10 @@ from sqlalchemy import func, select
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
 from app.badges import demo as badges_demo
+from app.checkins import demo as checkins_demo
 from app.circles import demo as circles_demo
 from app.core.db import db, use_case
+from app.leaderboards import demo as leaderboards_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
 from app.store import demo as store_demo
@@ -28,6 +30,8 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     circles_demo.seed,
     posts_demo.seed,
     badges_demo.seed,
+    checkins_demo.seed,
+    leaderboards_demo.seed,
 ]
 
 

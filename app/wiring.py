@@ -11,9 +11,12 @@ from typing import Any
 
 from app.badges import handlers as badges
 from app.badges import rules as badge_rules
+from app.checkins import handlers as checkins
+from app.checkins import services as checkin_services
 from app.circles import services as circles
 from app.circles.models import Circle
 from app.core import events
+from app.leaderboards import handlers as leaderboards
 from app.notifications import handlers as notifications
 from app.points import handlers as points
 from app.points import signin as points_signin
@@ -28,13 +31,38 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     events.UserRegistered: [notifications.on_user_registered],
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
-    events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
+    events.PostPublished: [
+        points.on_post_published,
+        badges.on_post_published,
+        leaderboards.on_post_published,
+        webhooks.on_event,
+    ],
     events.PostRemoved: [points.on_post_removed],
-    events.PostFeatured: [points.on_post_featured, badges.on_post_featured, webhooks.on_event],
-    events.CommentCreated: [posts.on_comment_created, points.on_comment_created],
-    events.LikeReceived: [posts.on_like_received, points.on_like_received],
-    events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
-    events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
+    events.PostFeatured: [
+        points.on_post_featured,
+        badges.on_post_featured,
+        leaderboards.on_post_featured,
+        webhooks.on_event,
+    ],
+    events.CommentCreated: [
+        posts.on_comment_created,
+        points.on_comment_created,
+        leaderboards.on_comment_created,
+    ],
+    # Leaderboards come after points: they credit circles with what the ledger just paid.
+    events.LikeReceived: [
+        posts.on_like_received,
+        checkins.on_like_received,
+        points.on_like_received,
+        leaderboards.on_like_received,
+    ],
+    events.CheckinRecorded: [points.on_checkin_recorded, leaderboards.on_checkin_recorded, webhooks.on_event],
+    events.CampaignCompleted: [
+        points.on_campaign_completed,
+        badges.on_campaign_completed,
+        leaderboards.on_campaign_completed,
+        webhooks.on_event,
+    ],
     events.SignedIn: [badges.on_signed_in],
     events.TierReached: [notifications.on_tier_reached, badges.on_tier_reached, webhooks.on_event],
     events.PointsAwarded: [notifications.on_points_awarded],
@@ -50,6 +78,7 @@ BADGE_COUNTERS: dict[str, badge_rules.Counter] = {
     "featured_posts": posts_content.count_featured_posts,
     "signin_streak": points_signin.current_streak,
     "tier": points_tiers.earned_tier_level,
+    "campaign_completed": checkin_services.count_completed_runs,
 }
 
 

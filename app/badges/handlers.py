@@ -6,9 +6,12 @@ member; `flask badges backfill` asks the same evaluator about everyone.
 
 from __future__ import annotations
 
+from app.accounts.models import User
 from app.core import events
+from app.core.db import db
 
 from . import services
+from .models import Badge
 
 
 def on_post_published(event: events.PostPublished) -> None:
@@ -28,4 +31,10 @@ def on_tier_reached(event: events.TierReached) -> None:
 
 
 def on_campaign_completed(event: events.CampaignCompleted) -> None:
+    """The campaign's own badge (with a certificate), then the `campaign_completed` rules."""
+    if event.badge_id is not None:
+        badge = db.session.get(Badge, event.badge_id)
+        user = db.session.get(User, event.user_id)
+        if badge is not None and user is not None:
+            services.grant_badge(badge, user, actor=None, reason="", source="campaign", certificate=True)
     services.evaluate_rule("campaign_completed", event.user_id, circle_id=event.circle_id)

@@ -140,6 +140,9 @@ class CampaignCompleted(Event):
     circle_id: int
     # The campaign's completion_points, paid once per run.
     points: int
+    # The run completed (weekly campaigns pay once per run) and the campaign's badge, if any.
+    run_id: int | None = None
+    badge_id: int | None = None
 
 
 @dataclass(frozen=True)

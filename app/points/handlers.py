@@ -78,11 +78,18 @@ def on_checkin_recorded(event: events.CheckinRecorded) -> None:
         )
 
 
+def campaign_key(event: events.CampaignCompleted) -> str:
+    """The ledger key of a completion: once per run (weekly campaigns complete every week)."""
+    if event.run_id is None:
+        return f"campaign:{event.campaign_id}:{event.user_id}"
+    return f"campaign:{event.campaign_id}:run:{event.run_id}:{event.user_id}"
+
+
 def on_campaign_completed(event: events.CampaignCompleted) -> None:
     award_points(
         event.user_id,
         rule="campaign",
-        idempotency_key=f"campaign:{event.campaign_id}:{event.user_id}",
+        idempotency_key=campaign_key(event),
         points=event.points,
         reference=f"campaign:{event.campaign_id}",
     )

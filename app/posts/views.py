@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.checkins import services as checkins
 from app.circles import services as circles
 from app.circles.models import Circle
 from app.circles.policies import is_moderator, membership_of
@@ -40,18 +41,22 @@ def _feed_context(circle: Circle) -> dict[str, Any]:
     tag = tags[0] if tags else None
     cursor = request.args.get("cursor") or None
     can_view = can(current_user, "circle.view_content", circle)
-    page: Page[Post] = (
-        services.circle_feed(current_user, circle, tab=tab, tag=tag, cursor=cursor)
-        if can_view
-        else Page(items=[], next_cursor=None)
-    )
+    page: Page[Any] = Page(items=[], next_cursor=None)
+    liked: set[int] = set()
+    if can_view and tab == "checkins":
+        # Check-ins are their own records: the checkins feature serves this tab's items.
+        page = checkins.circle_checkins(current_user, circle, cursor=cursor)
+        liked = checkins.liked_ids(current_user, [c.id for c in page.items])
+    elif can_view:
+        page = services.circle_feed(current_user, circle, tab=tab, tag=tag, cursor=cursor)
+        liked = services.liked_ids(current_user, "post", [p.id for p in page.items])
     return {
         "circle": circle,
         "tab": tab,
         "tag": tag,
         "feed": page,
         "can_view": can_view,
-        "liked": services.liked_ids(current_user, "post", [p.id for p in page.items]),
+        "liked": liked,
         "membership": membership_of(current_user, circle),
         "is_host": is_moderator(current_user, circle),
         "more_url": url_for("posts.circle", slug=circle.slug, tab=tab, tag=tag, cursor=page.next_cursor),

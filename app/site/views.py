@@ -62,9 +62,3 @@ def manifest() -> ResponseReturnValue:
     response = make_response(render_template("site/manifest.webmanifest"))
     response.mimetype = "application/manifest+json"
     return response
-
-
-# Tabs whose features arrive in later issues show a friendly "coming soon" page until then.
-@bp.route("/checkins")
-def coming_soon() -> ResponseReturnValue:
-    return render_template("site/coming_soon.html", section=request.path.strip("/"))

@@ -232,7 +232,7 @@ def test_the_wired_counters_cover_every_rule_but_campaigns(app: Any) -> None:
 
 def test_unwired_rules_grant_nothing(admin: Any, member: Any, unwired: None) -> None:
     services.define_badge(admin, name="百帖达人", rule="posts", threshold=1)
-    assert rules.wired_rules() == []
+    assert "posts" not in rules.wired_rules()
     assert services.evaluate_rule("posts", member.id) == []
 
 

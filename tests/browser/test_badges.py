@@ -55,7 +55,8 @@ def test_badge_wall_and_badge_page(page, live_server, shot, console_errors):
     shot(page, "badge-wall")
     page.get_by_role("link", name=re.compile("读书打卡七日")).click()
     page.wait_for_url(re.compile(r"/badges/\d+$"))
-    assert page.locator(".holder").count() == 3
+    # Three granted by hand, three who finished the demo's 读书笔记 campaign.
+    assert page.locator(".holder").count() == 6
     assert_fits_the_phone(page)
     shot(page, "badge-page")
     assert console_errors == []

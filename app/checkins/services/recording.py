@@ -1,0 +1,213 @@
+"""Checking in: today's check-in or a make-up, the progress counter and completion once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import IO, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.circles.services import check_can_participate
+from app.core import clock, events, images
+from app.core.db import db, use_case
+from app.core.errors import Conflict, Invalid
+from app.core.permissions import require
+
+from ..models import Campaign, CampaignRun, Checkin, Completion, RunProgress
+from ..sql import insert_ignoring_conflict
+from .campaigns import campaign_circle, run_for_day
+
+MAX_BODY = 2000
+# A missed day can still be made up on the day after the run's last day.
+MAKEUP_GRACE_DAYS = 1
+
+
+@dataclass
+class CheckinResult:
+    checkin: Checkin
+    created: bool
+    completed: bool = False
+
+
+def _find(run_id: int, user_id: int, day: date) -> Checkin | None:
+    return db.session.scalars(
+        select(Checkin).where(Checkin.run_id == run_id, Checkin.user_id == user_id, Checkin.day == day)
+    ).first()
+
+
+def _run_for_today(campaign: Campaign, today: date) -> CampaignRun:
+    run = run_for_day(campaign.id, today)
+    if run is not None:
+        return run
+    if today < campaign.start_date:
+        raise Conflict(
+            _l("This campaign starts on %(day)s: come back then!", day=campaign.start_date.isoformat())
+        )
+    raise Conflict(_l("This campaign is not running today."))
+
+
+def _run_for_makeup(campaign: Campaign, day: date, today: date) -> CampaignRun:
+    if day >= today:
+        raise Invalid(fields={"day": _l("Make-up cards are for days that have passed.")})
+    run = run_for_day(campaign.id, day)
+    if run is None:
+        raise Invalid(fields={"day": _l("That day is not part of this campaign.")})
+    if today > run.end_date + timedelta(days=MAKEUP_GRACE_DAYS):
+        raise Conflict(_l("Make-ups for this round are closed."))
+    if campaign.makeup_cards <= 0:
+        raise Conflict(_l("This campaign has no make-up cards."))
+    return run
+
+
+def _check_text(campaign: Campaign, body: str, has_image: bool) -> None:
+    errors: dict[str, Any] = {}
+    need = max(campaign.min_length, 1)
+    if not body:
+        errors["body"] = _l("Write a few words about today.")
+    elif len(body) < need:
+        errors["body"] = _l("Write at least %(n)d characters (%(have)d so far).", n=need, have=len(body))
+    elif len(body) > MAX_BODY:
+        errors["body"] = _l("At most %(n)d characters.", n=MAX_BODY)
+    if campaign.photo_required and not has_image:
+        errors["image"] = _l("This campaign asks for a photo with every check-in.")
+    if errors:
+        raise Invalid(fields=errors)
+
+
+def _bump_progress(run_id: int, user_id: int, *, makeup: bool, cards: int) -> int | None:
+    """Count one more day done (and a card used for a make-up); the new total or None.
+
+    None means no card was left. The UPDATE locks the member's progress row, so concurrent
+    check-ins of one member queue here and the last of them sees the full count.
+    """
+    keys = [RunProgress.run_id == run_id, RunProgress.user_id == user_id]
+    values: dict[str, Any] = {"done": RunProgress.done + 1}
+    if makeup:
+        keys.append(RunProgress.makeups_used < cards)
+        values["makeups_used"] = RunProgress.makeups_used + 1
+    statement = (
+        update(RunProgress)
+        .where(*keys)
+        .values(values)
+        .returning(RunProgress.done)
+        .execution_options(synchronize_session=False)
+    )
+    done = db.session.scalar(statement)
+    if done is not None:
+        return int(done)
+    row_exists = db.session.scalar(
+        select(RunProgress.done).where(RunProgress.run_id == run_id, RunProgress.user_id == user_id)
+    )
+    if row_exists is not None or (makeup and cards < 1):
+        return None
+    try:
+        with db.session.begin_nested():
+            db.session.execute(
+                insert(RunProgress).values(
+                    run_id=run_id, user_id=user_id, done=1, makeups_used=1 if makeup else 0
+                )
+            )
+        return 1
+    except IntegrityError:
+        done = db.session.scalar(statement)
+        return int(done) if done is not None else None
+
+
+def _complete(actor: Any, campaign: Campaign, run: CampaignRun) -> bool:
+    values = {
+        "run_id": run.id,
+        "campaign_id": campaign.id,
+        "circle_id": campaign.circle_id,
+        "user_id": actor.id,
+        "created_at": clock.now(),
+    }
+    if not insert_ignoring_conflict(Completion, values, ("run_id", "user_id")):
+        return False
+    events.publish(
+        events.CampaignCompleted(
+            user_id=actor.id,
+            campaign_id=campaign.id,
+            circle_id=campaign.circle_id,
+            points=campaign.completion_points,
+            run_id=run.id,
+            badge_id=campaign.badge_id,
+        )
+    )
+    return True
+
+
+@use_case
+def record_checkin(
+    actor: Any,
+    campaign: Campaign,
+    *,
+    body: str,
+    image: IO[bytes] | None = None,
+    image_filename: str | None = None,
+    day: date | None = None,
+) -> CheckinResult:
+    """Check in for today, or make up a missed `day` with a card; a repeat changes nothing.
+
+    Completing every day of the run publishes CampaignCompleted exactly once.
+    """
+    circle = campaign_circle(campaign)
+    require(actor, "campaign.view", circle)
+    require(actor, "checkin.create", circle)
+    check_can_participate(actor, circle)
+    today = clock.today()
+    makeup = day is not None and day != today
+    target = day if day is not None and makeup else today
+    run = _run_for_makeup(campaign, target, today) if makeup else _run_for_today(campaign, today)
+    existing = _find(run.id, actor.id, target)
+    if existing is not None:
+        return CheckinResult(existing, created=False)
+    body = (body or "").strip()
+    _check_text(campaign, body, image is not None)
+    try:
+        with db.session.begin_nested():
+            upload = None
+            if image is not None:
+                upload = images.save_image(
+                    image,
+                    owner_id=actor.id,
+                    variants=images.POST_IMAGE,
+                    filename=image_filename,
+                    circle_id=circle.id,
+                )
+                db.session.flush()
+            checkin = Checkin(
+                run_id=run.id,
+                campaign_id=campaign.id,
+                circle_id=circle.id,
+                user_id=actor.id,
+                day=target,
+                body=body,
+                image_id=upload.id if upload else None,
+                is_makeup=makeup,
+                created_at=clock.now(),
+            )
+            db.session.add(checkin)
+            db.session.flush()
+    except IntegrityError:
+        found = _find(run.id, actor.id, target)
+        if found is None:
+            raise
+        return CheckinResult(found, created=False)
+    done = _bump_progress(run.id, actor.id, makeup=makeup, cards=campaign.makeup_cards)
+    if done is None:
+        raise Conflict(_l("You have no make-up cards left."))
+    events.publish(
+        events.CheckinRecorded(
+            checkin_id=checkin.id,
+            user_id=actor.id,
+            campaign_id=campaign.id,
+            circle_id=circle.id,
+            day=target,
+            points=campaign.points_per_checkin,
+        )
+    )
+    completed = done >= run.days and _complete(actor, campaign, run)
+    return CheckinResult(checkin, created=True, completed=completed)

@@ -1,0 +1,247 @@
+"""Campaign pages, checking in, likes, the hosts' recommend/review and the 打卡 tab."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.circles import services as circles
+from app.circles.models import Circle
+from app.circles.policies import membership_of
+from app.core import clock
+from app.core.errors import Invalid
+from app.core.forms import apply_errors, checkbox
+from app.core.htmx import created, is_htmx, page_or_fragment, respond
+from app.core.permissions import can
+
+from . import services
+from .forms import CampaignForm, CheckinForm, MakeupForm, ReviewForm
+from .models import Campaign, Checkin
+
+bp = Blueprint("checkins", __name__)
+
+
+def _badge_choices(circle: Circle) -> list[tuple[str, str]]:
+    return [("", _("No badge"))] + [(str(b.id), b.name) for b in services.list_badge_choices(circle)]
+
+
+@bp.route("/c/<slug>/campaigns/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    services.check_can_create(current_user, circle)
+    form = CampaignForm()
+    form.badge_id.choices = _badge_choices(circle)
+    if form.validate_on_submit():
+        badge = form.badge_id.data or ""
+        draft = services.CampaignDraft(
+            title=form.title.data or "",
+            prompt=form.prompt.data or "",
+            start_date=form.start_date.data,
+            days=form.days.data,
+            points_per_checkin=form.points_per_checkin.data,
+            completion_points=form.completion_points.data,
+            badge_id=int(badge) if badge.isdigit() else None,
+            makeup_cards=form.makeup_cards.data,
+            repeat_weekly=checkbox(request.form.get("repeat_weekly")),
+            min_length=form.min_length.data,
+            photo_required=checkbox(request.form.get("photo_required")),
+        )
+        try:
+            campaign = services.create_campaign(current_user, circle, draft)
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            location = url_for("checkins.show", slug=circle.slug, campaign_id=campaign.id)
+            return created(location, notice=_("The campaign is ready. Invite your members to check in!"))
+    elif request.method == "GET":
+        form.start_date.data = services.default_start()
+    status = 422 if request.method == "POST" else 200
+    return render_template("checkins/new.html", form=form, circle=circle), status
+
+
+def _card_context(circle: Circle, checkins: list[Checkin]) -> dict[str, Any]:
+    ids = [c.id for c in checkins]
+    return {
+        "circle": circle,
+        "is_host": can(current_user, "checkin.moderate", circle),
+        "liked": services.liked_ids(current_user, ids),
+        "reviews": services.reviews_for(ids),
+        "review_form": ReviewForm(formdata=None),
+    }
+
+
+def _panel_context(
+    circle: Circle, campaign: Campaign, form: CheckinForm | None = None, makeup: MakeupForm | None = None
+) -> dict[str, Any]:
+    run = services.current_run(campaign)
+    progress = services.get_progress(current_user, campaign, run)
+    makeup = makeup or MakeupForm(formdata=None)
+    makeup.day.choices = [(d.isoformat(), d.strftime("%m-%d")) for d in progress.makeup_days]
+    return {
+        "circle": circle,
+        "campaign": campaign,
+        "progress": progress,
+        "form": form or CheckinForm(formdata=None),
+        "makeup_form": makeup,
+        "can_check_in": can(current_user, "checkin.create", circle),
+        "membership": membership_of(current_user, circle),
+    }
+
+
+def _page_context(circle: Circle, campaign: Campaign, **panel: Any) -> dict[str, Any]:
+    feed = services.list_checkins(current_user, circle, campaign, cursor=request.args.get("cursor") or None)
+    recommended = services.list_recommended(campaign)
+    context = _panel_context(circle, campaign, **panel)
+    context.update(_card_context(circle, feed.items + recommended))
+    context.update(
+        feed=feed,
+        recommended=recommended,
+        more_url=url_for("checkins.show", slug=circle.slug, campaign_id=campaign.id, cursor=feed.next_cursor),
+    )
+    return context
+
+
+@bp.route("/c/<slug>/campaigns/<int:campaign_id>")
+def show(slug: str, campaign_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    campaign = services.get_campaign(current_user, circle, campaign_id)
+    return page_or_fragment(
+        "checkins/show.html", "checkins/_feed_items.html", **_page_context(circle, campaign)
+    )
+
+
+def _parse_day(raw: str | None) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(fields={"day": _("Pick a day from the list.")}) from None
+
+
+@bp.post("/c/<slug>/campaigns/<int:campaign_id>/checkin")
+@login_required
+def checkin(slug: str, campaign_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    campaign = services.get_campaign(current_user, circle, campaign_id)
+    makeup = bool((request.form.get("day") or "").strip())
+    form = MakeupForm() if makeup else CheckinForm()
+    upload = request.files.get("image")
+    has_image = upload is not None and bool(upload.filename)
+    try:
+        result = services.record_checkin(
+            current_user,
+            campaign,
+            body=form.body.data or "",
+            image=upload.stream if upload is not None and has_image else None,
+            image_filename=upload.filename if upload is not None and has_image else None,
+            day=_parse_day(request.form.get("day")),
+        )
+    except Invalid as exc:
+        apply_errors(form, exc)
+        panel: dict[str, Any] = {"makeup": form} if isinstance(form, MakeupForm) else {"form": form}
+        if is_htmx():
+            return render_template("checkins/_panel.html", **_panel_context(circle, campaign, **panel)), 422
+        return render_template("checkins/show.html", **_page_context(circle, campaign, **panel)), 422
+    if not result.created:
+        notice = _("You already checked in for that day.")
+    elif result.completed:
+        notice = _("Checked in, and you finished every day. Congratulations!")
+    else:
+        notice = _("Checked in! See you tomorrow.")
+    context = _panel_context(circle, campaign)
+    context.update(_card_context(circle, [result.checkin]))
+    return respond(
+        "checkins/_panel.html",
+        url_for("checkins.show", slug=slug, campaign_id=campaign.id),
+        notice=notice,
+        triggers=["points-changed"] if result.created else None,
+        new_checkin=result.checkin if result.created else None,
+        just_done=notice,
+        **context,
+    )
+
+
+def _state() -> bool | None:
+    return {"on": True, "off": False}.get(request.form.get("state") or "")
+
+
+@bp.post("/c/<slug>/checkins/<int:checkin_id>/like")
+@login_required
+def like(slug: str, checkin_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    target = services.get_checkin(current_user, circle, checkin_id)
+    liked, count = services.set_checkin_like(current_user, circle, target, _state())
+    return respond(
+        "posts/_like.html",
+        url_for("checkins.show", slug=slug, campaign_id=target.campaign_id, _anchor=f"checkin-{target.id}"),
+        liked=liked,
+        count=count,
+        action=url_for("checkins.like", slug=slug, checkin_id=target.id),
+    )
+
+
+def _card_response(circle: Circle, target: Checkin, notice: str, status: int = 200) -> ResponseReturnValue:
+    context = _card_context(circle, [target])
+    return respond(
+        "checkins/_card.html",
+        url_for(
+            "checkins.show", slug=circle.slug, campaign_id=target.campaign_id, _anchor=f"checkin-{target.id}"
+        ),
+        notice=notice,
+        checkin=target,
+        status=status,
+        **context,
+    )
+
+
+@bp.post("/c/<slug>/checkins/<int:checkin_id>/recommend")
+@login_required
+def recommend(slug: str, checkin_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    target = services.get_checkin(current_user, circle, checkin_id)
+    state = _state()
+    wanted = (not target.is_recommended) if state is None else state
+    services.set_recommended(current_user, circle, target, wanted)
+    return _card_response(
+        circle, target, _("Recommended.") if wanted else _("Taken off the recommended list.")
+    )
+
+
+@bp.post("/c/<slug>/checkins/<int:checkin_id>/review")
+@login_required
+def review(slug: str, checkin_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    target = services.get_checkin(current_user, circle, checkin_id)
+    form = ReviewForm()
+    try:
+        services.review_checkin(current_user, circle, target, body=form.body.data or "")
+    except Invalid as exc:
+        if not is_htmx():
+            raise
+        apply_errors(form, exc)
+        context = _card_context(circle, [target])
+        context["review_form"] = form
+        return render_template("checkins/_card.html", checkin=target, **context), 422
+    return _card_response(circle, target, _("Your comment was sent."))
+
+
+@bp.route("/checkins")
+@login_required
+def mine() -> ResponseReturnValue:
+    return render_template(
+        "checkins/mine.html", mine=services.my_checkins(current_user), today_date=clock.today()
+    )
+
+
+@bp.app_template_global("circle_campaigns")
+def circle_campaigns(circle: Circle) -> list[Campaign]:
+    """The circle's campaigns for its check-ins tab (the posts feature renders that tab)."""
+    return services.list_circle_campaigns(circle, limit=5)

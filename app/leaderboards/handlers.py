@@ -1,0 +1,121 @@
+"""Keeping the rollups: event handlers add to `leaderboard_day` in the event's transaction.
+
+Each credit is keyed (`leaderboard_credit`), so a repeated event never counts twice. Points
+per circle and campaign come from the ledger row the points handler just wrote for the same
+cause (looked up by its unique idempotency key: one indexed row, never a scan).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.checkins import services as checkins
+from app.core import clock, events
+from app.core.db import db
+from app.points.handlers import campaign_key
+from app.points.models import EARN, PointsEntry
+
+from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay
+from .sql import insert_ignoring_conflict
+
+METRICS = ("points", "checkins", "likes", "invites")
+
+
+def _credit(key: str) -> bool:
+    """Claim `key`; False when it was already counted."""
+    return insert_ignoring_conflict(BoardCredit, {"key": key}, ("key",))
+
+
+def add(scope: str, scope_id: int, user_id: int, day: date, metric: str, amount: int) -> None:
+    """`metric += amount` on the member's row for that day and scope (upsert, race-safe)."""
+    if metric not in METRICS:
+        raise ValueError(metric)
+    keys = {"scope": scope, "scope_id": scope_id, "user_id": user_id, "day": day}
+    column = getattr(BoardDay, metric)
+    statement = (
+        update(BoardDay)
+        .where(*[getattr(BoardDay, k) == v for k, v in keys.items()])
+        .values({metric: column + amount})
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(db.session.execute(statement), "rowcount", 0):
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(BoardDay).values(**keys, **{metric: amount}))
+    except IntegrityError:
+        db.session.execute(statement)
+
+
+def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: str, amount: int) -> None:
+    for scope, scope_id in scopes:
+        add(scope, scope_id, user_id, day, metric, amount)
+
+
+def _earned(key: str) -> tuple[int, int, date] | None:
+    row = db.session.execute(
+        select(PointsEntry.user_id, PointsEntry.delta, PointsEntry.day).where(
+            PointsEntry.idempotency_key == key, PointsEntry.kind == EARN
+        )
+    ).first()
+    return (int(row[0]), int(row[1]), row[2]) if row else None
+
+
+def _credit_points(key: str, scopes: list[tuple[str, int]]) -> None:
+    """Add what the ledger paid under `key` to circle/campaign boards (site: points_daily)."""
+    earned = _earned(key)
+    if earned is None or not _credit(f"points:{key}"):
+        return
+    user_id, delta, day = earned
+    _add_scopes(scopes, user_id, day, "points", delta)
+
+
+def _campaign_of(target_kind: str, target_id: int) -> int | None:
+    if target_kind != "checkin":
+        return None
+    checkin = checkins.get_checkin_by_id(target_id)
+    return checkin.campaign_id if checkin else None
+
+
+def on_checkin_recorded(event: events.CheckinRecorded) -> None:
+    scopes = [(CIRCLE, event.circle_id), (CAMPAIGN, event.campaign_id)]
+    if _credit(f"checkin:{event.checkin_id}"):
+        _add_scopes([(SITE, 0), *scopes], event.user_id, event.day, "checkins", 1)
+    _credit_points(f"checkin:{event.checkin_id}", scopes)
+    user = db.session.get(User, event.user_id)
+    # An invitee's first check-in counts once for the inviter, on the day of that check-in.
+    if user is not None and user.invited_by_id and _credit(f"invite:{user.id}"):
+        _add_scopes([(SITE, 0), *scopes], user.invited_by_id, event.day, "invites", 1)
+
+
+def on_campaign_completed(event: events.CampaignCompleted) -> None:
+    _credit_points(campaign_key(event), [(CIRCLE, event.circle_id), (CAMPAIGN, event.campaign_id)])
+
+
+def on_like_received(event: events.LikeReceived) -> None:
+    if event.liker_id == event.owner_id:
+        return
+    key = f"like:{event.target_kind}:{event.target_id}:{event.liker_id}"
+    scopes: list[tuple[str, int]] = [(CIRCLE, event.circle_id)]
+    campaign_id = _campaign_of(event.target_kind, event.target_id)
+    if campaign_id is not None:
+        scopes.append((CAMPAIGN, campaign_id))
+    if _credit(key):
+        _add_scopes([(SITE, 0), *scopes], event.owner_id, clock.today(), "likes", 1)
+    _credit_points(key, scopes)
+
+
+def on_post_published(event: events.PostPublished) -> None:
+    _credit_points(f"post:{event.post_id}", [(CIRCLE, event.circle_id)])
+
+
+def on_post_featured(event: events.PostFeatured) -> None:
+    _credit_points(f"featured:{event.post_id}", [(CIRCLE, event.circle_id)])
+
+
+def on_comment_created(event: events.CommentCreated) -> None:
+    _credit_points(f"comment:{event.comment_id}", [(CIRCLE, event.circle_id)])
