@@ -16,6 +16,7 @@ from app import (
     notifications,
     points,
     posts,
+    search,
     site,
     store,
     webhooks,
@@ -34,6 +35,7 @@ from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.points.cli import points_cli
+from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
 from config import build_config
 
@@ -87,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         badges,
         certificates,
         webhooks,
+        search,
     ):
         app.register_blueprint(feature.bp)
 
@@ -98,3 +101,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(points_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(search_cli)

@@ -14,6 +14,7 @@ from app.badges import rules as badge_rules
 from app.core import events
 from app.points import handlers as points
 from app.posts import handlers as posts
+from app.search import handlers as search
 from app.webhooks import handlers as webhooks
 
 # Webhooks come last in every list: they queue what the other handlers let commit.
@@ -21,10 +22,18 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
-    events.PostPublished: [points.on_post_published, badges.on_post_published, webhooks.on_event],
+    events.PostPublished: [
+        points.on_post_published,
+        badges.on_post_published,
+        search.on_post_changed,
+        webhooks.on_event,
+    ],
+    events.PostEdited: [search.on_post_changed],
+    events.PostVisibilityChanged: [search.on_post_changed],
     events.PostRemoved: [points.on_post_removed],
     events.PostFeatured: [points.on_post_featured, badges.on_post_featured, webhooks.on_event],
-    events.CommentCreated: [posts.on_comment_created, points.on_comment_created],
+    events.CommentCreated: [posts.on_comment_created, points.on_comment_created, search.on_comment_changed],
+    events.CommentVisibilityChanged: [search.on_comment_changed],
     events.LikeReceived: [posts.on_like_received, points.on_like_received],
     events.CheckinRecorded: [points.on_checkin_recorded, webhooks.on_event],
     events.CampaignCompleted: [points.on_campaign_completed, badges.on_campaign_completed, webhooks.on_event],
