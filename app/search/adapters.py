@@ -121,6 +121,7 @@ def _post_doc(post: Post) -> Doc:
 
 def _load_posts(ids: Sequence[int]) -> list[Doc]:
     query = select(Post).options(noload(Post.files)).where(Post.id.in_(ids), Post.status == "published")
+    query = query.execution_options(populate_existing=True)
     return [_post_doc(p) for p in db.session.scalars(query).unique()]
 
 
@@ -177,7 +178,9 @@ def _load_comments(ids: Sequence[int]) -> list[Doc]:
             author=_author_text(c.author),
             circle=p.circle.name,
         )
-        for c, p in db.session.execute(_visible_comments(ids)).unique()
+        for c, p in db.session.execute(
+            _visible_comments(ids).execution_options(populate_existing=True)
+        ).unique()
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 
 class SearchForm(FlaskForm):
@@ -15,7 +16,7 @@ class SearchForm(FlaskForm):
     circle = SelectField(_l("Circle"), choices=[], validate_choice=False)
     order = SelectField(
         _l("Order"),
-        choices=[("relevant", _l("Most relevant")), ("newest", _l("Newest"))],
+        choices=[SelectChoice("relevant", _l("Most relevant")), SelectChoice("newest", _l("Newest"))],
         default="relevant",
         validate_choice=False,
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.core.htmx import page_or_fragment
 
@@ -32,9 +33,10 @@ def index() -> ResponseReturnValue:
         page=_page_number(),
     )
     mine = services.my_circles(current_user)
-    form.circle.choices = [("", _("All circles"))] + [(c.slug, c.name) for c in mine]
+    choices = [SelectChoice("", _("All circles"))] + [SelectChoice(c.slug, c.name) for c in mine]
     if results.circle is not None and results.circle not in mine:
-        form.circle.choices.append((results.circle.slug, results.circle.name))
+        choices.append(SelectChoice(results.circle.slug, results.circle.name))
+    form.circle.choices = choices
     form.circle.data = results.circle.slug if results.circle else ""
     form.order.data = results.order
 

@@ -25,6 +25,8 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
 from whoosh.query import And, Or, Query, Term
 
+from app.core.db import db
+
 from .adapters import Doc, Key
 from .text import index_terms
 
@@ -141,6 +143,8 @@ def sync(keys: Sequence[Key], load: Callable[[Sequence[Key]], list[Doc]]) -> Non
     """Make the index entries of `keys` match the database (read under the writer lock)."""
     writer = _index().writer(timeout=WRITE_TIMEOUT)
     try:
+        # A read transaction begun before the lock would show an older snapshot: start afresh.
+        db.session.rollback()
         docs = {(d.kind, d.ref_id): d for d in load(keys)}
         for key in keys:
             doc = docs.get(key)
