@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import noload
 
 from app.accounts.models import User
 from app.circles.models import Circle
@@ -87,8 +86,8 @@ def register(adapter: Adapter) -> Adapter:
     return adapter
 
 
-def _author_text(user: User) -> str:
-    return f"{user.display_name or ''} {user.username}".strip()
+def _author_text(display_name: str | None, username: str) -> str:
+    return f"{display_name or ''} {username}".strip()
 
 
 def _id_batches(query: Any, column: Any) -> Iterator[list[int]]:
@@ -104,25 +103,40 @@ def _id_batches(query: Any, column: Any) -> Iterator[list[int]]:
 # --- Posts -----------------------------------------------------------------------------------
 
 
-def _post_doc(post: Post) -> Doc:
-    return Doc(
-        kind="post",
-        ref_id=post.id,
-        circle_id=post.circle_id,
-        post_id=post.id,
-        created_at=post.created_at,
-        title=post.title,
-        body=plain_text(post.body),
-        tags=" ".join(post.tags or []),
-        author=_author_text(post.author),
-        circle=post.circle.name,
-    )
-
-
 def _load_posts(ids: Sequence[int]) -> list[Doc]:
-    query = select(Post).options(noload(Post.files)).where(Post.id.in_(ids), Post.status == "published")
-    query = query.execution_options(populate_existing=True)
-    return [_post_doc(p) for p in db.session.scalars(query).unique()]
+    # Plain columns, not entities: the caller's session may hold these posts with unsaved
+    # state or loaded collections that an index refresh must not touch.
+    query = (
+        select(
+            Post.id,
+            Post.circle_id,
+            Post.created_at,
+            Post.title,
+            Post.body,
+            Post.tags,
+            User.display_name,
+            User.username,
+            Circle.name,
+        )
+        .join(User, User.id == Post.author_id)
+        .join(Circle, Circle.id == Post.circle_id)
+        .where(Post.id.in_(ids), Post.status == "published")
+    )
+    return [
+        Doc(
+            kind="post",
+            ref_id=row.id,
+            circle_id=row.circle_id,
+            post_id=row.id,
+            created_at=row.created_at,
+            title=row.title,
+            body=plain_text(row.body),
+            tags=" ".join(row.tags or []),
+            author=_author_text(row.display_name, row.username),
+            circle=row.name,
+        )
+        for row in db.session.execute(query)
+    ]
 
 
 def _post_batches() -> Iterator[list[int]]:
@@ -135,7 +149,7 @@ def _post_comments(ids: Sequence[int]) -> list[Key]:
 
 
 def _show_posts(ids: Sequence[int]) -> dict[int, Shown]:
-    query = select(Post).options(noload(Post.files)).where(Post.id.in_(ids), Post.status == "published")
+    query = select(Post).where(Post.id.in_(ids), Post.status == "published")
     return {
         p.id: Shown(
             kind="post",
@@ -160,27 +174,40 @@ def _visible_comments(ids: Sequence[int]) -> Any:
     return (
         select(Comment, Post)
         .join(Post, Post.id == Comment.post_id)
-        .options(noload(Post.files))
         .where(Comment.id.in_(ids), Comment.status == "visible", Post.status == "published")
     )
 
 
 def _load_comments(ids: Sequence[int]) -> list[Doc]:
+    query = (
+        select(
+            Comment.id,
+            Comment.circle_id,
+            Comment.post_id,
+            Comment.created_at,
+            Comment.body,
+            User.display_name,
+            User.username,
+            Circle.name,
+        )
+        .join(Post, Post.id == Comment.post_id)
+        .join(User, User.id == Comment.author_id)
+        .join(Circle, Circle.id == Comment.circle_id)
+        .where(Comment.id.in_(ids), Comment.status == "visible", Post.status == "published")
+    )
     return [
         Doc(
             kind="comment",
-            ref_id=c.id,
-            circle_id=c.circle_id,
-            post_id=c.post_id,
-            created_at=c.created_at,
+            ref_id=row.id,
+            circle_id=row.circle_id,
+            post_id=row.post_id,
+            created_at=row.created_at,
             title="",
-            body=c.body,
-            author=_author_text(c.author),
-            circle=p.circle.name,
+            body=row.body,
+            author=_author_text(row.display_name, row.username),
+            circle=row.name,
         )
-        for c, p in db.session.execute(
-            _visible_comments(ids).execution_options(populate_existing=True)
-        ).unique()
+        for row in db.session.execute(query)
     ]
 
 

@@ -86,7 +86,7 @@ def _write(keys: Sequence[Key], docs: Sequence[Doc]) -> None:
     )
     if docs:
         # One multi-row INSERT: the ORM's executemany cannot carry the CAST expressions.
-        db.session.execute(insert(SearchDocument.__table__).values([_row(d) for d in docs]))
+        db.session.execute(insert(SearchDocument).values([_row(d) for d in docs]))
 
 
 @use_case

@@ -140,7 +140,7 @@ def test_syntax_characters_and_long_input_never_break(world, member, query):
 def test_symbols_alone_give_a_clear_message(world, member):
     results = services.search(member, "*?:()")
     assert results.hits == [] and results.terms == []
-    assert "punctuation" in str(results.notice)
+    assert "标点" in str(results.notice)
 
 
 def test_reindex_equals_incremental_index(world, member, host):
