@@ -18,6 +18,7 @@ from app import (
     notifications,
     points,
     posts,
+    search,
     site,
     store,
     webhooks,
@@ -38,6 +39,7 @@ from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
 from app.points.cli import points_cli
+from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
 from config import build_config
 
@@ -93,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         checkins,
         leaderboards,
         webhooks,
+        search,
     ):
         app.register_blueprint(feature.bp)
 
@@ -106,3 +109,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(webhooks_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(leaderboards_cli)
+    app.cli.add_command(search_cli)

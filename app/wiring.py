@@ -23,6 +23,7 @@ from app.points import signin as points_signin
 from app.points import tiers as points_tiers
 from app.posts import handlers as posts
 from app.posts.services import content as posts_content
+from app.search import handlers as search
 from app.webhooks import handlers as webhooks
 
 # Webhooks come last in every list: they queue what the other handlers let commit.
@@ -35,8 +36,11 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         points.on_post_published,
         badges.on_post_published,
         leaderboards.on_post_published,
+        search.on_post_changed,
         webhooks.on_event,
     ],
+    events.PostEdited: [search.on_post_changed],
+    events.PostVisibilityChanged: [search.on_post_changed],
     events.PostRemoved: [points.on_post_removed],
     events.PostFeatured: [
         points.on_post_featured,
@@ -48,7 +52,9 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         posts.on_comment_created,
         points.on_comment_created,
         leaderboards.on_comment_created,
+        search.on_comment_changed,
     ],
+    events.CommentVisibilityChanged: [search.on_comment_changed],
     # Leaderboards come after points: they credit circles with what the ledger just paid.
     events.LikeReceived: [
         posts.on_like_received,

@@ -182,3 +182,31 @@ class BadgeGranted(Event):
 class CertificateRevoked(Event):
     certificate_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class PostEdited(Event):
+    """The author changed a post's title, body, tags or files."""
+
+    post_id: int
+    author_id: int
+    circle_id: int
+
+
+@dataclass(frozen=True)
+class PostVisibilityChanged(Event):
+    """A post's status moved (approved, rejected, hidden, shown again, deleted)."""
+
+    post_id: int
+    circle_id: int
+    status: str
+
+
+@dataclass(frozen=True)
+class CommentVisibilityChanged(Event):
+    """A comment was hidden, shown again or deleted."""
+
+    comment_id: int
+    post_id: int
+    circle_id: int
+    status: str

@@ -260,6 +260,7 @@ def edit_post(actor: Any, post: Post, draft: Draft) -> Post:
     post.edited_at = clock.now()
     _set_tags(post, tags)
     _store_files(post, draft, actor.id)
+    events.publish(events.PostEdited(post_id=post.id, author_id=post.author_id, circle_id=post.circle_id))
     return post
 
 
@@ -278,6 +279,10 @@ def delete_own_post(actor: Any, post: Post) -> None:
     db.session.expire(post, ["status"])
     if result.rowcount and was_published:  # type: ignore[attr-defined]
         change_post_count(post.circle_id, -1)
+    if result.rowcount:  # type: ignore[attr-defined]
+        events.publish(
+            events.PostVisibilityChanged(post_id=post.id, circle_id=post.circle_id, status="deleted")
+        )
 
 
 def list_pending(circle: Circle, limit: int = 50) -> list[Post]:

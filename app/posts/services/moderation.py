@@ -79,6 +79,10 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
         _resolve_reports("post", post.id)  # "this is fine": dismisses the reports
     if action in ("hide", "delete", "reject"):
         _resolve_reports("post", post.id)
+    if changed and post.status != before:
+        events.publish(
+            events.PostVisibilityChanged(post_id=post.id, circle_id=post.circle_id, status=post.status)
+        )
     params: dict[str, str | int] = {"title": _title(post), "reason": reason or "-"}
     url = post_url(post)
     if changed:
@@ -146,6 +150,11 @@ def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str =
                 .values(comment_count=Post.comment_count + delta)
                 .execution_options(synchronize_session=False)
             )
+        events.publish(
+            events.CommentVisibilityChanged(
+                comment_id=comment.id, post_id=comment.post_id, circle_id=comment.circle_id, status=new
+            )
+        )
         if action != "unhide":
             _resolve_reports("comment", comment.id)
             notify(comment.author_id, "comment.removed", actor_id=actor.id, params={"reason": reason or "-"})
