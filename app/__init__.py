@@ -9,9 +9,11 @@ from flask import Flask
 
 from app import (
     accounts,
+    admin,
     badges,
     certificates,
     circles,
+    growth,
     media,
     notifications,
     points,
@@ -87,6 +89,8 @@ def register_blueprints(app: Flask) -> None:
         badges,
         certificates,
         webhooks,
+        growth,
+        admin,
     ):
         app.register_blueprint(feature.bp)
 

@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
+from app.admin import demo as admin_demo
 from app.badges import demo as badges_demo
 from app.circles import demo as circles_demo
 from app.core.db import db, use_case
+from app.growth import demo as growth_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
 from app.store import demo as store_demo
@@ -28,6 +30,8 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     circles_demo.seed,
     posts_demo.seed,
     badges_demo.seed,
+    admin_demo.seed,
+    growth_demo.seed,
 ]
 
 

@@ -188,3 +188,11 @@ class CertificateShared(Event):
 class CertificateRevoked(Event):
     certificate_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class ApplicationSubmitted(Event):
+    """A member sent a KOC host application (达人招募) for admins to review."""
+
+    application_id: int
+    user_id: int
