@@ -91,4 +91,3 @@ def _ends(chart: Chart, series: list[tuple[date, Any]]) -> Chart:
     if series:
         chart.first, chart.last = series[0][0], series[-1][0]
     return chart
-
