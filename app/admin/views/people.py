@@ -21,7 +21,7 @@ from app.store.services import list_items
 
 from .. import services
 from ..blueprint import bp
-from ..forms import BanForm, ReviewForm, RoleForm
+from ..forms import ROLE_LABELS, BanForm, ReviewForm, RoleForm
 
 
 def _form_errors(form: Any) -> Invalid:
@@ -66,7 +66,7 @@ def set_role(username: str) -> ResponseReturnValue:
     return respond(
         "admin/_user_state.html",
         url_for("admin.user_page", username=user.username),
-        notice=_("%(name)s is now: %(role)s.", name=user.name, role=user.role),
+        notice=_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_LABELS[user.role]),
         target=user,
     )
 
