@@ -8,11 +8,13 @@ its own demo publishes real `CheckinRecorded` events.
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from app.accounts import services as accounts
+from app.accounts.demo import avatar_png
 from app.core import clock
 from app.core.db import use_case
 from app.points.ledger import award_points
@@ -115,6 +117,13 @@ def _quiet_members(ctx: dict[str, Any], circles: dict[str, Any], rng: random.Ran
                 display_name=name,
                 invite_code=users[inviter].invite_code if inviter else "",
             )
+            accounts.update_profile(
+                user,
+                display_name=name,
+                bio="",
+                avatar=io.BytesIO(avatar_png(username)),
+                avatar_filename="a.png",
+            )
         users[username] = user
         circle = circles.get("reading" if rng.random() < 0.5 else "morning-run")
         circle_id = circle.id if circle else None
@@ -157,6 +166,13 @@ def seed(ctx: dict[str, Any]) -> None:
         email="tuiguang888@demo.example.com",
         password=ctx["password"],
         display_name="低价代购",
+    )
+    accounts.update_profile(
+        spammer,
+        display_name="低价代购",
+        bio="",
+        avatar=io.BytesIO(avatar_png("spam")),
+        avatar_filename="a.png",
     )
     services.set_banned(admin, spammer, True, reason="批量发布广告链接")
     services.change_role(admin, users["sutang"], "host", reason="烘焙圈主，资料已核实")

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import exists, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.accounts.models import User
 from app.core import clock
 from app.core.db import db
 
@@ -37,8 +39,17 @@ def record_activity(fact: Fact, *, day: date | None = None) -> bool:
         "day": day or clock.today(),
         "created_at": clock.now(),
     }
+    # INSERT ... SELECT ... WHERE the member exists: an event about an account deleted in the
+    # meantime records nothing instead of failing its publisher's transaction.
+    row = select(
+        *[literal(v, type_=ActivityEvent.__table__.c[k].type).label(k) for k, v in values.items()]
+    ).where(exists().where(User.id == fact.user_id))
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ActivityEvent).values(**values).on_conflict_do_nothing(index_elements=["kind", "ref"])
+    statement = (
+        insert(ActivityEvent)
+        .from_select(list(values), row)
+        .on_conflict_do_nothing(index_elements=["kind", "ref"])
+    )
     result = db.session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
