@@ -9,10 +9,12 @@ from flask import Flask
 
 from app import (
     accounts,
+    admin,
     badges,
     certificates,
     checkins,
     circles,
+    growth,
     leaderboards,
     media,
     notifications,
@@ -96,6 +98,8 @@ def register_blueprints(app: Flask) -> None:
         leaderboards,
         webhooks,
         search,
+        growth,
+        admin,
     ):
         app.register_blueprint(feature.bp)
 

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 
 from app.accounts import demo as accounts_demo
 from app.accounts.models import User
+from app.admin import demo as admin_demo
 from app.badges import demo as badges_demo
 from app.checkins import demo as checkins_demo
 from app.circles import demo as circles_demo
 from app.core.db import db, use_case
+from app.growth import demo as growth_demo
 from app.leaderboards import demo as leaderboards_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
@@ -32,6 +34,8 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     badges_demo.seed,
     checkins_demo.seed,
     leaderboards_demo.seed,
+    admin_demo.seed,
+    growth_demo.seed,
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.admin import handlers as tracking
 from app.badges import handlers as badges
 from app.badges import rules as badge_rules
 from app.checkins import handlers as checkins
@@ -29,7 +30,7 @@ from app.webhooks import handlers as webhooks
 # Webhooks come last in every list: they queue what the other handlers let commit.
 HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     # UserRegistered pays nothing on purpose: bare sign-ups would be farmed by fake accounts.
-    events.UserRegistered: [notifications.on_user_registered],
+    events.UserRegistered: [notifications.on_user_registered, tracking.on_activity],
     events.ProfileUpdated: [points.on_profile_updated],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
     events.PostPublished: [
@@ -37,6 +38,7 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         badges.on_post_published,
         leaderboards.on_post_published,
         search.on_post_changed,
+        tracking.on_activity,
         webhooks.on_event,
     ],
     events.PostEdited: [search.on_post_changed],
@@ -53,6 +55,7 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         points.on_comment_created,
         leaderboards.on_comment_created,
         search.on_comment_changed,
+        tracking.on_activity,
     ],
     events.CommentVisibilityChanged: [search.on_comment_changed],
     # Leaderboards come after points: they credit circles with what the ledger just paid.
@@ -61,20 +64,32 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         checkins.on_like_received,
         points.on_like_received,
         leaderboards.on_like_received,
+        tracking.on_activity,
     ],
-    events.CheckinRecorded: [points.on_checkin_recorded, leaderboards.on_checkin_recorded, webhooks.on_event],
+    events.CheckinRecorded: [
+        points.on_checkin_recorded,
+        leaderboards.on_checkin_recorded,
+        tracking.on_activity,
+        webhooks.on_event,
+    ],
     events.CampaignCompleted: [
         points.on_campaign_completed,
         badges.on_campaign_completed,
         leaderboards.on_campaign_completed,
+        tracking.on_activity,
         webhooks.on_event,
     ],
-    events.SignedIn: [badges.on_signed_in],
+    events.SignedIn: [badges.on_signed_in, tracking.on_activity],
     events.TierReached: [notifications.on_tier_reached, badges.on_tier_reached, webhooks.on_event],
     events.PointsAwarded: [notifications.on_points_awarded],
     events.BadgeGranted: [notifications.on_badge_granted, webhooks.on_event],
     events.CertificateRevoked: [webhooks.on_event],
-    events.OrderStatusChanged: [notifications.on_order_status_changed, webhooks.on_event],
+    events.OrderStatusChanged: [
+        notifications.on_order_status_changed,
+        tracking.on_activity,
+        webhooks.on_event,
+    ],
+    events.ApplicationSubmitted: [webhooks.on_event],
 }
 
 # Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each

@@ -44,6 +44,9 @@ class Circle(Base):
     member_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # Set by an admin: an archived circle stays readable but leaves discover and takes no
+    # new members, posts or comments.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Every card shows the cover and the owner: joined, one query per list instead of 2n.
     cover: Mapped[Upload | None] = relationship(lazy="joined", foreign_keys=[cover_id])
@@ -52,6 +55,10 @@ class Circle(Base):
     @property
     def is_private(self) -> bool:
         return self.visibility == "private"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Membership(Base):

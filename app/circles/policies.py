@@ -62,7 +62,9 @@ def _can_join(actor: Any, _circle: Circle) -> bool:
 
 @policy("circle.participate")
 def _can_participate(actor: Any, circle: Circle) -> bool:
-    """Post and comment: active members (and admins)."""
+    """Post and comment: active members (and admins), never in an archived circle."""
+    if circle.is_archived:
+        return False
     if is_admin(actor):
         return True
     membership = membership_of(actor, circle)

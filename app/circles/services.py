@@ -72,9 +72,15 @@ def is_public(circle_id: int) -> bool:
 
 
 def list_circles(*, cursor: str | None = None, limit: int = 20) -> Page[Circle]:
-    """Every circle's card (private ones too: only their content is hidden), busiest first."""
+    """Every circle's card (private ones too: only their content is hidden), busiest first.
+
+    Archived circles leave the list (their pages stay readable).
+    """
     return keyset(
-        select(Circle), [(Circle.member_count, True), (Circle.id, True)], cursor=cursor, limit=limit
+        select(Circle).where(Circle.archived_at.is_(None)),
+        [(Circle.member_count, True), (Circle.id, True)],
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -225,6 +231,8 @@ def _change_member_count(circle: Circle, delta: int) -> None:
 def join_circle(actor: Any, circle: Circle) -> Membership:
     """Join (open), ask to join (approval), or be refused; joining twice changes nothing."""
     require(actor, "circle.join", circle)
+    if circle.is_archived:
+        raise Conflict(_l("This circle is archived and takes no new members."))
     existing = membership_of(actor, circle)
     if existing is not None:
         if existing.status == "banned":

@@ -210,3 +210,11 @@ class CommentVisibilityChanged(Event):
     post_id: int
     circle_id: int
     status: str
+
+
+@dataclass(frozen=True)
+class ApplicationSubmitted(Event):
+    """A member sent a KOC host application (达人招募) for admins to review."""
+
+    application_id: int
+    user_id: int

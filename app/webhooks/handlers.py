@@ -32,8 +32,8 @@ EVENT_NAMES: dict[type[events.Event], str | Callable[[Any], str]] = {
     events.BadgeGranted: "badge.granted",
     events.CertificateRevoked: "certificate.revoked",
     events.OrderStatusChanged: _order_event_name,
+    events.ApplicationSubmitted: "application.submitted",
 }
-# application.submitted gets its row here once KOC applications publish a domain event.
 
 
 def _json_value(value: Any) -> Any:

@@ -1,0 +1,89 @@
+"""Admin data: the activity tracking table the dashboard reads, and win-back campaigns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.db import Base, UTCDateTime
+from app.points.models import PointsEntry
+
+# What a tracked fact is. The first five make a member "active" on a day (SPEC 1.13).
+SIGNIN, POST, COMMENT, LIKE, CHECKIN = "signin", "post", "comment", "like", "checkin"
+CAMPAIGN, ORDER, REGISTER = "campaign", "order", "register"
+ACTIVE_KINDS = (SIGNIN, POST, COMMENT, LIKE, CHECKIN)
+KINDS = (*ACTIVE_KINDS, CAMPAIGN, ORDER, REGISTER)
+
+
+class ActivityEvent(Base):
+    """One tracked action by a member on a site-local day, written by `handlers.on_activity`.
+
+    `ref` names the source fact ("post:12", "like:post:12:5"): with `kind` it is unique, so a
+    repeated domain event is counted once. `ref_id` is the campaign of check-in/campaign rows
+    (the completion-rate chart groups by it) and the object's id otherwise.
+    """
+
+    __tablename__ = "activity_event"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref"),
+        # Daily charts: a range of days, by kind, distinct members.
+        Index("ix_activity_event_day", "day", "kind", "user_id"),
+        # The lapsing list: each member's last active day.
+        Index("ix_activity_event_user_day", "user_id", "day"),
+        Index("ix_activity_event_circle_day", "circle_id", "day"),
+        Index("ix_activity_event_ref", "kind", "ref_id", "user_id"),
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Circles and campaigns live in other features: plain ids, no foreign keys here.
+    circle_id: Mapped[int | None]
+    ref_id: Mapped[int | None]
+    ref: Mapped[str] = mapped_column(String(96))
+    day: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+# The points chart sums the ledger by day; the ledger's own indexes all start with user_id.
+Index("ix_points_entry_day_kind", PointsEntry.day, PointsEntry.kind)
+
+
+class WinbackCampaign(Base):
+    """One win-back send (流失召回): a message, optionally a points gift or a store item."""
+
+    __tablename__ = "winback_campaign"
+    __table_args__ = (
+        Index("ix_winback_campaign_created", "created_at", "id"),
+        CheckConstraint("points >= 0", name="points_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The form's idempotency token: a double submit finds the first campaign.
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    silent_days: Mapped[int] = mapped_column(default=7)
+    points: Mapped[int] = mapped_column(default=0)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("store_item.id", ondelete="SET NULL"))
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class WinbackRecipient(Base):
+    """A member reached by a win-back campaign: the primary key makes it once per member."""
+
+    __tablename__ = "winback_recipient"
+    __table_args__ = (Index("ix_winback_recipient_user", "user_id", "created_at"),)
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("winback_campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    points_paid: Mapped[int] = mapped_column(default=0)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("store_order.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
