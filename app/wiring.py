@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.admin import analytics as admin_analytics
+from app.admin import exports as admin_exports
 from app.admin import handlers as tracking
 from app.badges import handlers as badges
 from app.badges import rules as badge_rules
 from app.checkins import handlers as checkins
+from app.checkins import reports as checkin_reports
 from app.checkins import services as checkin_services
 from app.circles import services as circles
 from app.circles.models import Circle
@@ -125,4 +128,12 @@ BADGE_CIRCLES = badge_rules.CircleDirectory(
 
 def install() -> None:
     events.configure(HANDLERS)
+    # The operators' console reads check-ins and campaigns through these reports.
+    admin_exports.register_exporter(
+        "checkins", admin_exports.Exporter(checkin_reports.CHECKIN_HEADERS, checkin_reports.checkin_rows)
+    )
+    admin_exports.register_exporter(
+        "campaigns", admin_exports.Exporter(checkin_reports.CAMPAIGN_HEADERS, checkin_reports.campaign_rows)
+    )
+    admin_analytics.set_campaign_titles(checkin_reports.campaign_titles)
     badge_rules.configure(counters=BADGE_COUNTERS, circles=BADGE_CIRCLES)

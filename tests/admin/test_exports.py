@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.admin import exports
 from app.core.db import db
+from tests.checkins.factories import at, check_in, make_campaign
+from tests.circles.factories import join, make_circle
 from tests.helpers import make_user
 
 ROWS = 100_000
@@ -61,14 +63,29 @@ def test_csv_cells_are_safe_for_excel(app: Any) -> None:
     assert row[2] == "'=HYPERLINK(1)"
 
 
-def test_placeholder_exports_answer_headers_until_a_feature_registers(app: Any) -> None:
-    assert "".join(exports.stream_csv(exports.get_exporter("checkins"))).count("\n") == 1
-    original = exports._exporters.pop("checkins", None)
-    try:
-        exports.register_exporter("checkins", exports.Exporter(["id"], lambda: iter([(1,), (2,)])))
-        assert "".join(exports.stream_csv(exports.get_exporter("checkins"))) == "\ufeffid\r\n1\r\n2\r\n"
-    finally:
-        exports._exporters.pop("checkins", None)
-        if original is not None:
-            exports._exporters["checkins"] = original
+def test_checkin_and_campaign_exports_come_from_the_campaigns_feature(
+    app: Any, host: Any, member: Any
+) -> None:
+    circle = make_circle(host, "morning")
+    join(member, circle)
+    monday = date(2026, 11, 23)
+    campaign = make_campaign(host, circle, monday, days=2, title="早安打卡")
+    check_in(member, campaign, at(monday, 7))
+    check_in(member, campaign, at(monday + timedelta(days=1), 7))
+    check_in(host, campaign, at(monday, 8))
+
+    def rows(name: str) -> list[list[str]]:
+        text = "".join(exports.stream_csv(exports.get_exporter(name)))
+        assert text.startswith("\ufeff")
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    checkins = rows("checkins")
+    assert checkins[0] == ["id", "username", "circle", "campaign_id", "day", "recommended", "created_at"]
+    assert [(r[1], r[2], r[4]) for r in checkins[1:]] == [
+        ("meimei", "morning", "2026-11-23"),
+        ("meimei", "morning", "2026-11-24"),
+        ("hostwang", "morning", "2026-11-23"),
+    ]
+    campaigns = rows("campaigns")
+    assert campaigns[1][1:] == ["morning", "早安打卡", "2026-11-23", "2", "2", "1", "50%"]
     assert set(exports.export_names()) >= {"members", "points", "orders", "checkins", "campaigns"}
