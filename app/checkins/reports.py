@@ -88,4 +88,5 @@ def campaign_titles(ids: list[int]) -> dict[int, str]:
     """Titles of these campaigns (for charts that name them)."""
     if not ids:
         return {}
-    return dict(db.session.execute(select(Campaign.id, Campaign.title).where(Campaign.id.in_(ids))).tuples())
+    query = select(Campaign.id, Campaign.title).where(Campaign.id.in_(ids))
+    return {campaign_id: title for campaign_id, title in db.session.execute(query)}
