@@ -61,3 +61,7 @@ class MakeupForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     body = StringField(_l("Host comment"))
+
+
+class CheckinCommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"))
