@@ -64,4 +64,5 @@ class ReviewForm(FlaskForm):
 
 
 class CheckinCommentForm(FlaskForm):
-    body = TextAreaField(_l("Comment"))
+    # One line, like the hosts' review: the page's only textarea stays the check-in's own.
+    body = StringField(_l("Comment"))

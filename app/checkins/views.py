@@ -91,7 +91,7 @@ def _card_context(
 def _comment_form(checkin_id: int, bound: CheckinCommentForm | None = None) -> CheckinCommentForm:
     """The comment form of one card (its own field id: a page shows many of them)."""
     form = bound or CheckinCommentForm(formdata=None)
-    form.body.id = form.body.label.field_id = f"checkin-comment-{checkin_id}"
+    form.body.id = form.body.label.field_id = f"checkin-comment-body-{checkin_id}"
     return form
 
 
