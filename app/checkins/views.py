@@ -282,6 +282,7 @@ def comment(slug: str, checkin_id: int) -> ResponseReturnValue:
         notice=_("Comment sent."),
         triggers=["points-changed"],
         checkin=target,
+        count_oob=True,
         **_card_context(circle, [target]),
     )
 

@@ -67,6 +67,7 @@ def test_comment_htmx_swaps_the_list_and_pays_the_comment_rule(app, setup, host_
     assert first.status_code == 200 and second.status_code == 200
     assert html.lstrip().startswith("<section") and "<html" not in html
     assert html.index("第一条评论") < html.index("第二条评论") and 'data-comment-count="2"' in html
+    assert f'id="checkin-comment-count-{checkin.id}" data-checkin-comments="2" hx-swap-oob="true"' in html
     assert "points-changed" in second.headers["HX-Trigger"]
     assert _count(checkin.id) == 2
     keys = set(db.session.scalars(select(PointsEntry.idempotency_key).where(PointsEntry.user_id == host.id)))
