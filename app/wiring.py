@@ -60,6 +60,7 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         search.on_comment_changed,
         tracking.on_activity,
     ],
+    events.CheckinCommented: [points.on_checkin_commented],
     events.CommentVisibilityChanged: [search.on_comment_changed],
     # Leaderboards come after points: they credit circles with what the ledger just paid.
     events.LikeReceived: [

@@ -111,6 +111,13 @@ def seed(ctx: dict[str, Any]) -> None:
             for liker in list(regulars)[: (i % 4) + 1]:
                 if users[liker].id != checkin.user_id:
                     services.set_checkin_like(users[liker], run_circle, checkin, True)
+        cheers = ["早起的人运气不会差！", "一起加油 💪", "明天我也六点起", "这条路线看着好舒服"]
+        for i, checkin in enumerate(made[::3]):
+            commenter = list(regulars)[(i + 1) % len(regulars)]
+            if users[commenter].id != checkin.user_id:
+                services.comment_on_checkin(
+                    users[commenter], run_circle, checkin, body=cheers[i % len(cheers)]
+                )
 
     reading = all_circles["reading"]
     badge = ctx.get("badges", {}).get("reading")

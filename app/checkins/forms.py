@@ -61,3 +61,8 @@ class MakeupForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     body = StringField(_l("Host comment"))
+
+
+class CheckinCommentForm(FlaskForm):
+    # One line, like the hosts' review: the page's only textarea stays the check-in's own.
+    body = StringField(_l("Comment"))

@@ -78,6 +78,7 @@ class Checkin(Base):
         Index("ix_checkin_circle", "circle_id", "id"),
         Index("ix_checkin_user_day", "user_id", "day"),
         CheckConstraint("like_count >= 0", name="like_count"),
+        CheckConstraint("comment_count >= 0", name="comment_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +93,7 @@ class Checkin(Base):
     is_recommended: Mapped[bool] = mapped_column(default=False)
     like_count: Mapped[int] = mapped_column(default=0)
     review_count: Mapped[int] = mapped_column(default=0)
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     # Every feed card shows the author and the picture: joined, one query per page instead of 2n.
@@ -125,6 +127,22 @@ class CheckinReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+
+
+class CheckinComment(Base):
+    """A member's comment on a check-in (hosts' 点评 stay in `CheckinReview`)."""
+
+    __tablename__ = "checkin_comment"
+    __table_args__ = (Index("ix_checkin_comment_checkin", "checkin_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"))
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

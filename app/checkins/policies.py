@@ -34,3 +34,9 @@ def _can_moderate(actor: Any, circle: Any) -> bool:
 @policy("checkin.like")
 def _can_like(actor: Any, _target: Any) -> bool:
     return is_signed_in(actor)
+
+
+@policy("checkin.comment")
+def _can_comment(actor: Any, circle: Any) -> bool:
+    """Members who may take part in the circle (muted ones are refused by the service)."""
+    return can(actor, "circle.participate", circle)

@@ -20,7 +20,7 @@ from app.core.htmx import created, is_htmx, page_or_fragment, respond
 from app.core.permissions import can
 
 from . import services
-from .forms import CampaignForm, CheckinForm, MakeupForm, ReviewForm
+from .forms import CampaignForm, CheckinCommentForm, CheckinForm, MakeupForm, ReviewForm
 from .models import Campaign, Checkin
 
 bp = Blueprint("checkins", __name__)
@@ -65,15 +65,34 @@ def new(slug: str) -> ResponseReturnValue:
     return render_template("checkins/new.html", form=form, circle=circle), status
 
 
-def _card_context(circle: Circle, checkins: list[Checkin]) -> dict[str, Any]:
+def _card_context(
+    circle: Circle,
+    checkins: list[Checkin],
+    comment_form: CheckinCommentForm | None = None,
+    comment_for: int | None = None,
+) -> dict[str, Any]:
+    """What the cards need, in a constant number of queries whatever the page holds."""
     ids = [c.id for c in checkins]
     return {
         "circle": circle,
         "is_host": can(current_user, "checkin.moderate", circle),
+        "can_comment": can(current_user, "checkin.comment", circle),
         "liked": services.liked_ids(current_user, ids),
         "reviews": services.reviews_for(ids),
+        "comments": services.comments_for(ids),
         "review_form": ReviewForm(formdata=None),
+        # A bound form (kept text, errors) belongs only to the check-in that was commented on.
+        "comment_form_for": lambda checkin_id: _comment_form(
+            checkin_id, comment_form if checkin_id == comment_for else None
+        ),
     }
+
+
+def _comment_form(checkin_id: int, bound: CheckinCommentForm | None = None) -> CheckinCommentForm:
+    """The comment form of one card (its own field id: a page shows many of them)."""
+    form = bound or CheckinCommentForm(formdata=None)
+    form.body.id = form.body.label.field_id = f"checkin-comment-body-{checkin_id}"
+    return form
 
 
 def _panel_context(
@@ -94,11 +113,17 @@ def _panel_context(
     }
 
 
-def _page_context(circle: Circle, campaign: Campaign, **panel: Any) -> dict[str, Any]:
+def _page_context(
+    circle: Circle,
+    campaign: Campaign,
+    comment_form: CheckinCommentForm | None = None,
+    comment_for: int | None = None,
+    **panel: Any,
+) -> dict[str, Any]:
     feed = services.list_checkins(current_user, circle, campaign, cursor=request.args.get("cursor") or None)
     recommended = services.list_recommended(campaign)
     context = _panel_context(circle, campaign, **panel)
-    context.update(_card_context(circle, feed.items + recommended))
+    context.update(_card_context(circle, feed.items + recommended, comment_form, comment_for))
     context.update(
         feed=feed,
         recommended=recommended,
@@ -231,6 +256,35 @@ def review(slug: str, checkin_id: int) -> ResponseReturnValue:
         context["review_form"] = form
         return render_template("checkins/_card.html", checkin=target, **context), 422
     return _card_response(circle, target, _("Your comment was sent."))
+
+
+@bp.post("/c/<slug>/checkins/<int:checkin_id>/comments")
+@login_required
+def comment(slug: str, checkin_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    target = services.get_checkin(current_user, circle, checkin_id)
+    form = CheckinCommentForm()
+    back = url_for(
+        "checkins.show", slug=slug, campaign_id=target.campaign_id, _anchor=f"checkin-comments-{target.id}"
+    )
+    try:
+        services.comment_on_checkin(current_user, circle, target, body=form.body.data or "")
+    except Invalid as exc:
+        apply_errors(form, exc)
+        if is_htmx():
+            context = _card_context(circle, [target], form, target.id)
+            return render_template("checkins/_comments.html", checkin=target, **context), 422
+        page = _page_context(circle, target.campaign, comment_form=form, comment_for=target.id)
+        return render_template("checkins/show.html", **page), 422
+    return respond(
+        "checkins/_comments.html",
+        back,
+        notice=_("Comment sent."),
+        triggers=["points-changed"],
+        checkin=target,
+        count_oob=True,
+        **_card_context(circle, [target]),
+    )
 
 
 @bp.route("/checkins")

@@ -218,3 +218,14 @@ class ApplicationSubmitted(Event):
 
     application_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class CheckinCommented(Event):
+    """A member commented on a check-in (not a post comment: no `CommentCreated`)."""
+
+    comment_id: int
+    checkin_id: int
+    author_id: int
+    owner_id: int
+    circle_id: int

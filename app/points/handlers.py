@@ -38,6 +38,11 @@ def on_comment_created(event: events.CommentCreated) -> None:
     award_points(event.author_id, rule="comment", idempotency_key=reference, reference=reference)
 
 
+def on_checkin_commented(event: events.CheckinCommented) -> None:
+    reference = f"checkin_comment:{event.comment_id}"
+    award_points(event.author_id, rule="comment", idempotency_key=reference, reference=reference)
+
+
 def on_like_received(event: events.LikeReceived) -> None:
     # One key per (thing, liker): unlike and like again finds the key used and pays nothing.
     if event.liker_id == event.owner_id:

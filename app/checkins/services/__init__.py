@@ -17,6 +17,7 @@ from .campaigns import (
     send_reminders,
     weekly_run_start,
 )
+from .comments import MAX_COMMENT, comment_on_checkin, comments_for
 from .feeds import (
     Progress,
     circle_checkins,
@@ -32,12 +33,15 @@ from .recording import CheckinResult, record_checkin
 from .social import get_checkin, get_checkin_by_id, review_checkin, set_checkin_like, set_recommended
 
 __all__ = [
+    "MAX_COMMENT",
     "CampaignDraft",
     "CheckinResult",
     "Progress",
     "campaign_circle",
     "check_can_create",
     "circle_checkins",
+    "comment_on_checkin",
+    "comments_for",
     "count_completed_runs",
     "create_campaign",
     "current_run",
