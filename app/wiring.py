@@ -74,7 +74,6 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         points.on_checkin_recorded,
         leaderboards.on_checkin_recorded,
         tracking.on_activity,
-        search.on_checkin_recorded,
         webhooks.on_event,
     ],
     events.CampaignCompleted: [

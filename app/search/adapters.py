@@ -1,8 +1,8 @@
 """What each kind of document looks like to search: one small adapter per kind.
 
 An adapter turns database rows into `Doc`s (only what may be found: published posts, visible
-comments of published posts, check-ins), lists every id for a rebuild, and loads what a
-result card shows. A new kind is one more `Adapter(...)` registered here and a handler in
+comments of published posts), lists every id for a rebuild, and loads what a result card
+shows. A new kind (check-ins) is one more `Adapter(...)` registered here and a handler in
 `app/wiring.py` that calls `indexer.enqueue(kind, id)`.
 """
 
@@ -16,8 +16,6 @@ from typing import Any
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.checkins.models import Campaign, Checkin
-from app.checkins.services.social import checkin_url
 from app.circles.models import Circle
 from app.core.db import db
 from app.core.markdown import plain_excerpt
@@ -62,8 +60,7 @@ class Shown:
     circle: Circle
     author: User
     created_at: datetime
-    # The post a post or comment hit belongs to (check-ins have none).
-    post: Post | None = None
+    post: Post
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -251,74 +248,6 @@ register(
     )
 )
 register(Adapter(kind="comment", load=_load_comments, batches=_comment_batches, show=_show_comments))
-
-
-# --- Check-ins -------------------------------------------------------------------------------
-
-
-def _load_checkins(ids: Sequence[int]) -> list[Doc]:
-    query = (
-        select(
-            Checkin.id,
-            Checkin.circle_id,
-            Checkin.created_at,
-            Checkin.body,
-            Campaign.title,
-            User.display_name,
-            User.username,
-            Circle.name,
-        )
-        .join(Campaign, Campaign.id == Checkin.campaign_id)
-        .join(User, User.id == Checkin.user_id)
-        .join(Circle, Circle.id == Checkin.circle_id)
-        .where(Checkin.id.in_(ids))
-    )
-    return [
-        Doc(
-            kind="checkin",
-            ref_id=row.id,
-            circle_id=row.circle_id,
-            post_id=None,
-            created_at=row.created_at,
-            title=row.title,
-            body=row.body,
-            author=_author_text(row.display_name, row.username),
-            circle=row.name,
-        )
-        for row in db.session.execute(query)
-    ]
-
-
-def _excerpt(text: str, length: int) -> str:
-    # A check-in's body is plain text (shown as typed), not Markdown.
-    plain = " ".join((text or "").split())
-    return plain if len(plain) <= length else plain[: length - 1] + "…"
-
-
-def _checkin_batches() -> Iterator[list[int]]:
-    return _id_batches(select(Checkin.id), Checkin.id)
-
-
-def _show_checkins(ids: Sequence[int]) -> dict[int, Shown]:
-    # The author and the campaign are joined by the model; the circle joins here.
-    query = select(Checkin, Circle).join(Circle, Circle.id == Checkin.circle_id).where(Checkin.id.in_(ids))
-    return {
-        c.id: Shown(
-            kind="checkin",
-            ref_id=c.id,
-            url=checkin_url(circle.slug, c),
-            title=c.campaign.title,
-            body=_excerpt(c.body, 160),
-            circle=circle,
-            author=c.user,
-            created_at=c.created_at,
-            extra={"likes": c.like_count, "day": c.day_number},
-        )
-        for c, circle in db.session.execute(query).unique()
-    }
-
-
-register(Adapter(kind="checkin", load=_load_checkins, batches=_checkin_batches, show=_show_checkins))
 
 
 def load_docs(keys: Sequence[Key]) -> list[Doc]:

@@ -20,8 +20,3 @@ def on_post_changed(
 def on_comment_changed(event: events.CommentCreated | events.CommentVisibilityChanged) -> None:
     """A comment appeared, was hidden, shown again or deleted."""
     indexer.enqueue("comment", event.comment_id)
-
-
-def on_checkin_recorded(event: events.CheckinRecorded) -> None:
-    """A check-in was recorded: it becomes findable by whoever may read its circle."""
-    indexer.enqueue("checkin", event.checkin_id)

@@ -9,14 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from app.circles import services as circles
-from app.core import clock
 from app.core.db import db
 from app.core.errors import NotFound
 from app.posts import services as posts
 from app.search import indexer, services
 from app.search.models import SearchQueue
 from app.search.text import index_terms, query_terms
-from tests.checkins.factories import check_in, make_campaign
 from tests.circles.factories import make_post
 
 
@@ -176,43 +174,3 @@ def test_failed_indexing_keeps_the_post_and_retries(world, member, monkeypatch, 
     assert report.indexed == 1
     assert found(member, "登山") == [("post", post.id)]
     assert indexer.count_queued() == 0
-
-
-def _checkin(host: Any, circle: Any, user: Any, body: str) -> Any:
-    campaign = make_campaign(host, circle, clock.today(), title="晨读打卡")
-    return check_in(user, campaign, clock.now(), body=body).checkin
-
-
-def test_checkins_are_found_by_members_of_their_circle_only(world, member, host, admin):
-    checkin = _checkin(host, world["private"], member, "今天读完了三体第一部，很震撼")
-    key = ("checkin", checkin.id)
-    assert found(member, "三体") == [key]
-    assert found(member, "晨读") == [key]  # the campaign title is searchable too
-    assert found(admin, "三体") == [key]
-    assert found(world["outsider"], "三体") == []
-    assert found(None, "三体") == []
-    hit = services.search(member, "三体").hits[0]
-    assert hit.shown.post is None and hit.shown.author.id == member.id
-    assert hit.shown.url == f"/c/secret/campaigns/{checkin.campaign_id}#checkin-{checkin.id}"
-    assert "<mark>三体</mark>" in str(hit.snippet)
-    circles.leave_circle(member, world["private"])
-    assert found(member, "三体") == []
-
-
-def test_public_checkins_are_found_by_everyone(world, member, host):
-    checkin = _checkin(host, world["public"], member, "早起背了二十个单词")
-    assert found(world["outsider"], "单词") == [("checkin", checkin.id)]
-    assert found(None, "单词") == [("checkin", checkin.id)]
-
-
-def test_reindex_includes_checkins(world, member, host, monkeypatch):
-    # Recorded while the queue is off: only a rebuild can bring it into the index.
-    with monkeypatch.context() as off:
-        off.setattr(indexer, "enqueue", lambda _kind, _id: None)
-        checkin = _checkin(host, world["public"], member, "坚持冥想十分钟")
-    assert f"checkin:{checkin.id}" not in indexer.backend().snapshot()
-    assert found(member, "冥想") == []
-    assert indexer.total_documents() == 3
-    indexer.reindex(lambda _n: None)
-    assert f"checkin:{checkin.id}" in indexer.backend().snapshot()
-    assert found(member, "冥想") == [("checkin", checkin.id)]

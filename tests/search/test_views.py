@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.core import clock
 from app.posts import services as posts
-from tests.checkins.factories import check_in, make_campaign
-from tests.circles.factories import join, make_post
-from tests.helpers import make_user
+from tests.circles.factories import make_post
 
 
 def test_search_page_shows_highlighted_hits(world, member_client):
@@ -114,34 +111,4 @@ def test_query_count_does_not_grow_with_results(world, host, member, member_clie
     with count_queries() as big:
         html = member_client.get("/search?q=咖啡").get_data(as_text=True)
     assert html.count('class="search-hit card"') == 10
-    big.assert_count(small.count)
-
-
-def test_checkins_show_with_their_campaign_and_anchor(world, host, member, member_client, anon):
-    campaign = make_campaign(host, world["private"], clock.today(), title="晨读打卡")
-    checkin = check_in(member, campaign, clock.now(), body="读了《小王子》，<b>狐狸</b>那段最好").checkin
-    html = member_client.get("/search?q=小王子").get_data(as_text=True)
-    assert f'data-kind="checkin" data-ref-id="{checkin.id}"' in html
-    assert f'href="/c/secret/campaigns/{campaign.id}#checkin-{checkin.id}"' in html
-    assert ">打卡</span>" in html and "“晨读打卡”打卡 · 第 1 天" in html
-    # Escaped (Whoosh) or dropped as a tag by ts_headline (PostgreSQL): never live markup.
-    assert "狐狸" in html and "<b>狐狸" not in html
-    assert 'data-kind="checkin"' not in anon.get("/search?q=小王子").get_data(as_text=True)
-
-
-def test_checkin_query_count_does_not_grow_with_results(world, host, member, member_client, count_queries):
-    campaign = make_campaign(host, world["public"], clock.today(), title="晨跑打卡", days=30)
-    users = [member] + [make_user(f"runner{i}") for i in range(9)]
-    for user in users[1:]:
-        join(user, world["public"])
-    check_in(member, campaign, clock.now(), body="晨跑三公里，天气很好")
-    member_client.get("/search?q=晨跑")  # warm up caches (the first request of a client)
-    with count_queries() as small:
-        html = member_client.get("/search?q=晨跑").get_data(as_text=True)
-    assert html.count('data-kind="checkin"') == 1
-    for i, user in enumerate(users[1:]):
-        check_in(user, campaign, clock.now(), body=f"晨跑第{i}次")
-    with count_queries() as big:
-        html = member_client.get("/search?q=晨跑").get_data(as_text=True)
-    assert html.count('data-kind="checkin"') == 10
     big.assert_count(small.count)
