@@ -6,6 +6,9 @@ member; `flask badges backfill` asks the same evaluator about everyone.
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 from app.accounts.models import User
 from app.core import events
 from app.core.db import db
@@ -36,5 +39,10 @@ def on_campaign_completed(event: events.CampaignCompleted) -> None:
         badge = db.session.get(Badge, event.badge_id)
         user = db.session.get(User, event.user_id)
         if badge is not None and user is not None:
-            services.grant_badge(badge, user, actor=None, reason="", source="campaign", certificate=True)
+            # Stored once, in the site's language: certificates are printed in it.
+            reason = ""
+            if event.campaign_title:
+                with force_locale("zh"):
+                    reason = _("Completed the check-in campaign “%(title)s”", title=event.campaign_title)
+            services.grant_badge(badge, user, actor=None, reason=reason, source="campaign", certificate=True)
     services.evaluate_rule("campaign_completed", event.user_id, circle_id=event.circle_id)

@@ -143,6 +143,8 @@ class CampaignCompleted(Event):
     # The run completed (weekly campaigns pay once per run) and the campaign's badge, if any.
     run_id: int | None = None
     badge_id: int | None = None
+    # Named in the badge's reason (the certificate says what it was earned for).
+    campaign_title: str = ""
 
 
 @dataclass(frozen=True)

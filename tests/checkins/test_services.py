@@ -86,6 +86,8 @@ def test_completion_pays_once_with_makeup_and_grants_the_badge(app, host, member
     assert db.session.scalar(select(func.count()).select_from(Completion)) == 1
     award = badges.get_award(badge.id, member.id)
     assert award is not None and award.source == "campaign" and award.certificate is not None
+    # The certificate says what it was earned for.
+    assert award.reason == f"完成打卡活动「{campaign.title}」"
     paid = db.session.scalars(select(PointsEntry.delta).where(PointsEntry.rule == "campaign")).all()
     assert paid == [50]
     assert services.count_completed_runs(member.id, circle.id) == 1

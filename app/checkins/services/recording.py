@@ -134,6 +134,7 @@ def _complete(actor: Any, campaign: Campaign, run: CampaignRun) -> bool:
             points=campaign.completion_points,
             run_id=run.id,
             badge_id=campaign.badge_id,
+            campaign_title=campaign.title,
         )
     )
     return True
