@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck pytest test-pg translations serve bench clean
+.PHONY: install run test lint typecheck pytest test-pg test-scaled translations serve bench clean
 
 # Creates .venv with the pinned dependencies and compiles the translations (idempotent).
 install: $(VENV)/.installed translations
@@ -46,6 +46,14 @@ test-pg: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
 	$(VENV)/bin/pytest -m "not browser and not fresh_clone" $(PYTEST_ARGS)
+
+# The scaled-out shape of docs/deploy.md: gunicorn with 4 workers on a fresh PostgreSQL
+# database with Redis, driven by the browser tests and the multi-worker HTTP tests.
+test-scaled: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
+	QUANZI_LIVE_WORKERS=$${QUANZI_LIVE_WORKERS:-4} \
+	$(VENV)/bin/pytest -m "browser or scaled" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

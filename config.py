@@ -69,6 +69,8 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "QUANZI_TIMEZONE": os.environ.get("QUANZI_TIMEZONE", "Asia/Shanghai"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Several sites (or test runs) sharing one Redis keep their counters apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "QUANZI_BASE_URL": base_url,
         "QUANZI_PROXY_HOPS": env_int("QUANZI_PROXY_HOPS", 0),
