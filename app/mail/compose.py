@@ -104,5 +104,7 @@ def compose(
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
+        # Lets members (and their mail filters) sort our emails by category.
+        "X-Quanzi-Category": category,
     }
     return Composed(subject=" ".join(title.split())[:200], text=text, html=html, headers=headers)

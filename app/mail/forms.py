@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from .compose import CATEGORY_LABELS
 
@@ -29,6 +30,6 @@ class PreferencesForm(FlaskForm):
     )
     language = SelectField(
         _l("Email language"),
-        choices=[("zh", "中文"), ("en", "English")],
+        choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")],
         validate_choice=False,
     )
