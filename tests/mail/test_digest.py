@@ -52,7 +52,7 @@ def digests() -> int:
 
 
 def test_the_digest_summarises_the_week_in_chinese(inbox, member, busy_week):
-    circle, post, campaign = busy_week
+    _circle, post, campaign = busy_week
     with clock.freeze(NEXT_MONDAY):
         report = digest.send_digests()
         assert report.sent == 2, "the member and the host"

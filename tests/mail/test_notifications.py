@@ -58,7 +58,9 @@ def test_a_reply_is_emailed_in_chinese_with_text_and_html_parts(inbox, host, mem
 
 
 def test_a_member_who_chose_english_gets_english(inbox, host, member, post):
-    services.update_preferences(member, categories=dict.fromkeys(("replies", "moderation"), True), language="en")
+    services.update_preferences(
+        member, categories=dict.fromkeys(("replies", "moderation"), True), language="en"
+    )
     comment(host, post)
     delivery.deliver_due()
     [message] = inbox.messages
@@ -87,7 +89,12 @@ def test_a_category_turned_off_queues_nothing_but_the_notification_stays(inbox, 
     )
     comment(host, post)
     assert count_queued() == 0
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.user_id == member.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.user_id == member.id)
+        )
+        == 1
+    )
     # Another category is still on: the featured post is emailed.
     posts.moderate_post(host, post, "feature")
     [row] = queued()
@@ -96,7 +103,12 @@ def test_a_category_turned_off_queues_nothing_but_the_notification_stays(inbox, 
 
 def test_kinds_without_a_category_are_not_emailed(inbox, host, member, post):
     posts.set_like(host, "post", post, True)
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "post.liked")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.kind == "post.liked")
+        )
+        == 1
+    )
     assert count_queued() == 0
 
 
@@ -149,7 +161,9 @@ def test_one_click_unsubscribe_from_the_received_header(inbox, host, member, pos
     assert db.session.get(MailPreference, member.id) is None, "a GET changes nothing"
 
     # What a mail client sends (RFC 8058): no cookie, no CSRF token.
-    done = anon.post(path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    done = anon.post(
+        path, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
     assert done.status_code == 200 and 'data-unsubscribed="true"' in done.get_data(as_text=True)
     prefs = services.get_preferences(member.id)
     assert prefs.replies is False and prefs.moderation is True and prefs.digest is True
