@@ -94,6 +94,8 @@ def compose(
             "settings_url": absolute("/me/email"),
             "home_url": absolute("/"),
             "absolute": absolute,
+            # Chinese text takes the full-width colon.
+            "colon": "：" if language == "zh" else ": ",
             **context,
         }
         title = str(subject() if callable(subject) else subject)

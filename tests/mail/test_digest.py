@@ -65,7 +65,7 @@ def test_the_digest_summarises_the_week_in_chinese(inbox, member, busy_week):
     assert f"你的积分：{member.points}（本周 +" in text
     assert "== 读书会 ==" in text
     assert f"《置身事内》读书笔记 {BASE_URL}/c/reading/p/{post.id}" in text
-    assert f"早起打卡: 已打卡 2/7 天 {BASE_URL}/c/reading/campaigns/{campaign.id}" in text
+    assert f"早起打卡：已打卡 2/7 天 {BASE_URL}/c/reading/campaigns/{campaign.id}" in text
     assert "本周全站排名：第 " in text and "本周圈内排名：第 " in text
     assert "每周精选周报" in text, "the footer names the category"
     assert f'href="{BASE_URL}/c/reading/p/{post.id}"' in html and "本周精华" in html

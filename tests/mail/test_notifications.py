@@ -45,7 +45,7 @@ def test_a_reply_is_emailed_in_chinese_with_text_and_html_parts(inbox, host, mem
     assert message["Subject"] == "王圈主 评论了你的帖子「我的读书笔记」"
     text, html = parts(message)
     assert "梅梅，你好：" in text and "王圈主 评论了你的帖子「我的读书笔记」" in text
-    assert f"去看看: {BASE_URL}/c/reading/p/{post.id}" in text
+    assert f"去看看：{BASE_URL}/c/reading/p/{post.id}" in text
     assert f'href="{BASE_URL}/c/reading/p/{post.id}#comment-' in html and "去看看" in html
     assert "你收到这封邮件，是因为你在圈子开启了“回复和@提及”邮件提醒。" in text
     assert "<!doctype html>" in html.lower() and 'lang="zh-CN"' in html
