@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
 from app.core import clock
 from app.core.db import use_case
 from app.mail import delivery
 from app.notifications.services import notify
-from tests.mail.conftest import configure, free_port, queued
+from tests.mail.conftest import Inbox, configure, free_port, queued
 
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -89,3 +92,46 @@ def test_the_webhook_worker_sends_mail_too(app, inbox, member):
     assert result.exit_code == 0, result.output
     assert "webhooks: 0 delivered" in result.output and "mail: 1 sent, 0 failed" in result.output
     assert len(inbox.messages) == 1 and queued()[0].status == "sent"
+
+
+def test_a_worker_that_died_mid_batch_is_taken_over_after_the_lease(inbox, member):
+    with clock.freeze(T0):
+        notify_badge(member.id)
+        [claim] = delivery.claim_due()  # this worker is killed before it sends
+        assert delivery.deliver_due().attempted == 0, "leased: nobody else sends it meanwhile"
+    with clock.freeze(T0 + delivery.LEASE):
+        assert delivery.deliver_due().sent == 1
+    assert not delivery.finish(claim, delivery.smtp.Outcome(ok=True)), "the dead worker's token is stale"
+    [row] = queued()
+    assert row.status == "sent" and row.attempts == 2
+    assert len(inbox.messages) == 1
+
+
+def test_smtp_login_with_the_configured_account(app, member):
+    seen: list[tuple[str, str]] = []
+
+    def authenticator(_server, _session, _envelope, mechanism, data):
+        login = (data.login.decode(), data.password.decode())
+        seen.append(login)
+        return AuthResult(success=login == ("quanzi", "s3cret"))
+
+    received = Inbox()
+    port = free_port()
+    controller = Controller(
+        received, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        configure(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USERNAME="quanzi", MAIL_PASSWORD="wrong")
+        with clock.freeze(T0):
+            notify_badge(member.id)
+            assert delivery.deliver_due().failed == 1, "a refused login is a failed attempt, retried later"
+        assert "cannot reach the mail server" in queued()[0].last_error
+        configure(app, MAIL_PASSWORD="s3cret")
+        with clock.freeze(T0 + timedelta(minutes=1)):
+            assert delivery.deliver_due().sent == 1
+    finally:
+        controller.stop()
+        configure(app, MAIL_SERVER=None, MAIL_PORT=25, MAIL_USERNAME=None, MAIL_PASSWORD=None)
+    assert seen == [("quanzi", "wrong"), ("quanzi", "s3cret")]
+    assert len(received.messages) == 1
