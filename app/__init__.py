@@ -16,6 +16,7 @@ from app import (
     circles,
     growth,
     leaderboards,
+    mail,
     media,
     notifications,
     points,
@@ -40,6 +41,7 @@ from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
+from app.mail.cli import mail_cli
 from app.points.cli import points_cli
 from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         checkins,
         leaderboards,
         webhooks,
+        mail,
         search,
         growth,
         admin,
@@ -114,3 +117,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(leaderboards_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(mail_cli)

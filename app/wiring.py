@@ -21,6 +21,8 @@ from app.circles import services as circles
 from app.circles.models import Circle
 from app.core import events
 from app.leaderboards import handlers as leaderboards
+from app.mail import delivery as mail_delivery
+from app.mail import handlers as mail
 from app.notifications import handlers as notifications
 from app.points import handlers as points
 from app.points import signin as points_signin
@@ -28,6 +30,7 @@ from app.points import tiers as points_tiers
 from app.posts import handlers as posts
 from app.posts.services import content as posts_content
 from app.search import handlers as search
+from app.webhooks import delivery as webhook_delivery
 from app.webhooks import handlers as webhooks
 
 # Webhooks come last in every list: they queue what the other handlers let commit.
@@ -94,6 +97,8 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
         webhooks.on_event,
     ],
     events.ApplicationSubmitted: [webhooks.on_event],
+    # Every new notification: its email twin is queued in the mail outbox when the member wants it.
+    events.NotificationCreated: [mail.on_notification_created],
 }
 
 # Automatic badge rules: rule -> counter(user_id, circle_id | None) -> current value, each
@@ -129,6 +134,8 @@ BADGE_CIRCLES = badge_rules.CircleDirectory(
 
 def install() -> None:
     events.configure(HANDLERS)
+    # One worker (`flask webhooks work`) sends webhooks and then the mail outbox.
+    webhook_delivery.add_outbox("mail", mail_delivery.deliver_due)
     # The operators' console reads check-ins and campaigns through these reports.
     admin_exports.register_exporter(
         "checkins", admin_exports.Exporter(checkin_reports.CHECKIN_HEADERS, checkin_reports.checkin_rows)

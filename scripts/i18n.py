@@ -26,6 +26,8 @@ METHOD_MAP = [
     ("app/**.py", "python"),
     ("templates/**.html", "jinja2"),
     ("templates/**.webmanifest", "jinja2"),
+    # Plain-text email parts (templates/email/*.txt).
+    ("templates/**.txt", "jinja2"),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "_n": (1, 2)}
 
@@ -51,7 +53,10 @@ def extracted() -> dict[object, str]:
         str(ROOT),
         METHOD_MAP,
         keywords=KEYWORDS,
-        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "templates/**.html": {"extensions": "jinja2.ext.i18n"},
+            "templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+        },
         # Babel skips folders starting with "_" by default: templates/_partials has strings.
         directory_filter=_wanted_directory,
     ):

@@ -9,7 +9,7 @@ through `after_commit`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -231,3 +231,14 @@ class CheckinCommented(Event):
     author_id: int
     owner_id: int
     circle_id: int
+
+
+@dataclass(frozen=True)
+class NotificationCreated(Event):
+    """A new in-app notification row for `user_id` (a grouped bump of an unread one is not new)."""
+
+    user_id: int
+    kind: str
+    actor_id: int | None = None
+    url: str = ""
+    params: Mapping[str, str | int] = field(default_factory=dict, hash=False)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core import clock
+from app.core import clock, events
 from app.core.db import db, use_case
 from app.core.pagination import Page, keyset
 from app.core.permissions import is_signed_in, policy, require
@@ -67,13 +67,19 @@ def notify(
     )
     if group_key is None:
         db.session.add(row)
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        # Another transaction created the group row first: fold into it.
-        _bump(user_id, group_key, actor_id, now)
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            # Another transaction created the group row first: fold into it.
+            _bump(user_id, group_key, actor_id, now)
+            return
+    events.publish(
+        events.NotificationCreated(
+            user_id=user_id, kind=kind, actor_id=actor_id, url=url, params=dict(params or {})
+        )
+    )
 
 
 def _bump(user_id: int, group_key: str, actor_id: int | None, now: Any) -> bool:
@@ -133,15 +139,21 @@ class Rendered:
 
 def render(notification: Notification) -> Rendered:
     """The text of a notification in the current language."""
-    template = _kinds.get(notification.kind, _l("You have a new notification."))
-    actor = notification.actor.name if notification.actor else _("Someone")
-    others = notification.count - 1
+    actor = notification.actor.name if notification.actor else None
+    text = render_text(notification.kind, actor, notification.params, count=notification.count)
+    return Rendered(text=text, url=notification.url, notification=notification)
+
+
+def render_text(kind: str, actor_name: str | None, params: Any, *, count: int = 1) -> str:
+    """A kind's text with its actor and params, in the current language (lists and emails)."""
+    template = _kinds.get(kind, _l("You have a new notification."))
+    actor = actor_name or _("Someone")
+    others = count - 1
     if others > 0:
         actor = _("%(name)s and %(n)d others", name=actor, n=others)
-    values: dict[str, Any] = {"actor": actor, "count": notification.count}
-    values.update(notification.params or {})
+    values: dict[str, Any] = {"actor": actor, "count": count}
+    values.update(params or {})
     try:
-        text = str(template) % values
+        return str(template) % values
     except (KeyError, ValueError, TypeError):
-        text = str(template)
-    return Rendered(text=text, url=notification.url, notification=notification)
+        return str(template)

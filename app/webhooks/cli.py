@@ -1,4 +1,4 @@
-"""`flask webhooks work [--once]`: the delivery worker (run it next to gunicorn)."""
+"""`flask webhooks work [--once]`: the delivery worker for webhooks and email (run it next to gunicorn)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ webhooks_cli = AppGroup("webhooks", help="Deliver outbound webhooks.")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to sleep when nothing is due.")
 def work(once: bool, interval: float) -> None:
-    """Send due webhook deliveries, retrying failures with backoff; stops cleanly on SIGTERM."""
+    """Send due webhook deliveries and emails, retrying failures with backoff; stops on SIGTERM."""
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -28,13 +28,18 @@ def work(once: bool, interval: float) -> None:
     in_main_thread = threading.current_thread() is threading.main_thread()
     signals = (signal.SIGTERM, signal.SIGINT) if in_main_thread else ()
     previous = {sig: signal.signal(sig, _stop) for sig in signals}
+    reports: dict[str, delivery.Report] = {}
     try:
         if once:
-            report = delivery.deliver_due(stop=stop)
+            reports = delivery.drain_all(stop)
         else:
             click.echo(f"webhooks: worker started (checking every {interval:g}s)")
-            report = delivery.run_worker(stop, interval=interval)
+            delivery.run_worker(stop, interval=interval, totals=reports)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    report = reports.get("webhooks", delivery.Report())
     click.echo(f"webhooks: {report.sent} delivered, {report.failed} failed, {report.lost} lease(s) lost")
+    for name, other in reports.items():
+        if name != "webhooks":
+            click.echo(f"{name}: {other.sent} sent, {other.failed} failed, {other.lost} lease(s) lost")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -274,20 +274,55 @@ def deliver_due(*, stop: threading.Event | None = None, max_batches: int = 1000)
     return total
 
 
-def run_worker(stop: threading.Event, *, interval: float = 2.0) -> Report:
-    """Deliver until `stop` is set, sleeping `interval` seconds whenever nothing is due."""
-    total = Report()
+# Other outboxes this worker drains after the webhooks (mail), registered by app/wiring.py.
+Drain = Callable[[threading.Event | None], Report]
+_outboxes: dict[str, Drain] = {}
+
+
+def add_outbox(name: str, drain: Drain) -> None:
+    """Let the webhook worker also send another outbox's due rows (same loop, same backoff)."""
+    _outboxes[name] = drain
+
+
+def drain_all(stop: threading.Event | None = None) -> dict[str, Report]:
+    """One round over every outbox: webhooks first, then the registered ones."""
+    reports = {"webhooks": deliver_due(stop=stop)}
+    for name, drain in _outboxes.items():
+        if stop is not None and stop.is_set():
+            break
+        reports[name] = drain(stop)
+    return reports
+
+
+def _sum(reports: dict[str, Report]) -> Report:
+    return Report(
+        sent=sum(r.sent for r in reports.values()),
+        failed=sum(r.failed for r in reports.values()),
+        lost=sum(r.lost for r in reports.values()),
+    )
+
+
+def run_worker(
+    stop: threading.Event, *, interval: float = 2.0, totals: dict[str, Report] | None = None
+) -> Report:
+    """Deliver until `stop` is set, sleeping `interval` seconds whenever nothing is due.
+
+    Returns the webhooks' totals; `totals`, when given, collects every outbox's.
+    """
+    totals = {} if totals is None else totals
     while not stop.is_set():
         try:
-            report = deliver_due(stop=stop)
+            reports = drain_all(stop)
         except Exception:
             # A database hiccup must not kill the worker; the outbox keeps everything.
             log.exception("webhook worker: delivery round failed")
             db.session.rollback()
-            report = Report()
-        total.sent += report.sent
-        total.failed += report.failed
-        total.lost += report.lost
-        if report.attempted == 0:
+            reports = {}
+        for name, report in reports.items():
+            total = totals.setdefault(name, Report())
+            total.sent += report.sent
+            total.failed += report.failed
+            total.lost += report.lost
+        if _sum(reports).attempted == 0:
             stop.wait(interval)
-    return total
+    return totals.get("webhooks", Report())
