@@ -19,7 +19,7 @@ from app.core import clock
 from app.core.db import use_case
 from app.points.ledger import award_points
 
-from . import services
+from . import segments, services
 from .models import CAMPAIGN, CHECKIN, COMMENT, LIKE, POST
 from .tracking import Fact, record_activity
 
@@ -176,3 +176,12 @@ def seed(ctx: dict[str, Any]) -> None:
     )
     services.set_banned(admin, spammer, True, reason="批量发布广告链接")
     services.change_role(admin, users["sutang"], "host", reason="烘焙圈主，资料已核实")
+    # Saved member segments an operator would keep (computed from data, never a list).
+    segments.save_segment(
+        admin, name="读书圈的积极分子", filters=segments.Filters(circle="reading", points_min=100)
+    )
+    segments.save_segment(
+        admin,
+        name="一周没露面的老朋友",
+        filters=segments.Filters(active_to=clock.today() - timedelta(days=7)),
+    )

@@ -6,7 +6,15 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -83,3 +91,41 @@ class WinbackForm(FlaskForm):
 
 class PageForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=50_000)])
+
+
+class SegmentForm(FlaskForm):
+    """Save a segment: a name and any of the filters (SPEC: tier, circle, joined between, last
+    active between, points range, has badge, campaign completed)."""
+
+    name = StringField(_l("Segment name"), validators=[Length(max=60)])
+    tier = SelectField(_l("Tier"), choices=[], validate_choice=False)
+    circle = SelectField(_l("Member of circle"), choices=[], validate_choice=False)
+    joined_from = DateField(_l("Joined from"), validators=[Optional()])
+    joined_to = DateField(_l("Joined until"), validators=[Optional()])
+    active_from = DateField(_l("Last active from"), validators=[Optional()])
+    active_to = DateField(_l("Last active until"), validators=[Optional()])
+    points_min = IntegerField(_l("Points at least"), validators=[Optional()])
+    points_max = IntegerField(_l("Points at most"), validators=[Optional()])
+    badge_id = SelectField(_l("Has badge"), choices=[], validate_choice=False)
+    campaign_id = SelectField(_l("Completed campaign"), choices=[], validate_choice=False)
+
+
+class SegmentActionForm(FlaskForm):
+    request_id = HiddenField(default=fresh_request_id)
+    action = SelectField(
+        _l("Action"),
+        choices=[
+            SelectChoice("notify", _l("Send a notification")),
+            SelectChoice("points", _l("Grant points")),
+            SelectChoice("prize", _l("Grant a store item as a prize")),
+            SelectChoice("campaign", _l("Invite to a check-in campaign")),
+        ],
+    )
+    message = TextAreaField(
+        _l("Message or reason"),
+        validators=[Length(max=300)],
+        description=_l("Shown to the members; for points and prizes it is the reason in their records."),
+    )
+    points = IntegerField(_l("Points"), validators=[Optional()], default=0)
+    item_id = SelectField(_l("Store item"), choices=[], validate_choice=False)
+    campaign_id = SelectField(_l("Campaign"), choices=[], validate_choice=False)

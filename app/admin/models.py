@@ -87,3 +87,55 @@ class WinbackRecipient(Base):
     points_paid: Mapped[int] = mapped_column(default=0)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("store_order.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class SavedSegment(Base):
+    """A member segment an admin saved from the filter form: the filters, never a list of ids."""
+
+    __tablename__ = "saved_segment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    # The filter form's values as JSON; members are computed from data at every view.
+    filters: Mapped[str] = mapped_column(Text, default="{}")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class SegmentAction(Base):
+    """One bulk action on a segment (notify, points, prize, campaign invite).
+
+    `request_id` comes from the form, so a retried or double-submitted request finds this row
+    and does nothing; the recipients' primary key makes every member's share happen once.
+    """
+
+    __tablename__ = "segment_action"
+    __table_args__ = (
+        Index("ix_segment_action_segment", "segment", "id"),
+        CheckConstraint("action IN ('notify', 'points', 'prize', 'campaign')", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # "new", "active", ... for built-in segments, "saved:<id>" for saved ones.
+    segment: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[int] = mapped_column(default=0)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("store_item.id", ondelete="SET NULL"))
+    campaign_id: Mapped[int | None]
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class SegmentRecipient(Base):
+    """A member reached by a segment action: the primary key is the once-per-member guard."""
+
+    __tablename__ = "segment_recipient"
+
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("segment_action.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
