@@ -18,6 +18,7 @@ from app import (
     leaderboards,
     media,
     notifications,
+    perks,
     points,
     posts,
     search,
@@ -40,6 +41,7 @@ from app.core.templating import configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
+from app.perks.cli import perks_cli
 from app.points.cli import points_cli
 from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
@@ -99,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
         search,
         growth,
+        perks,
         admin,
     ):
         app.register_blueprint(feature.bp)
@@ -114,3 +117,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(leaderboards_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(perks_cli)
