@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -57,12 +58,12 @@ class SettingsForm(FlaskForm):
     # Month and day only (optional); the service checks the pair (no 02-30).
     birthday_month = SelectField(
         _l("Birthday month"),
-        choices=[("", "—")] + [(str(m), str(m)) for m in range(1, 13)],
+        choices=[SelectChoice("", "—")] + [SelectChoice(str(m), str(m)) for m in range(1, 13)],
         validate_choice=False,
         description=_l("Optional: on your birthday you get a points gift."),
     )
     birthday_day = SelectField(
         _l("Birthday day"),
-        choices=[("", "—")] + [(str(d), str(d)) for d in range(1, 32)],
+        choices=[SelectChoice("", "—")] + [SelectChoice(str(d), str(d)) for d in range(1, 32)],
         validate_choice=False,
     )

@@ -9,6 +9,7 @@ from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.circles import services as circles
 from app.circles.models import Circle
@@ -31,10 +32,10 @@ def _badge_choices(circle: Circle) -> list[tuple[str, str]]:
     return [("", _("No badge"))] + [(str(b.id), b.name) for b in services.list_badge_choices(circle)]
 
 
-def _tier_choices() -> list[tuple[str, str]]:
+def _tier_choices() -> list[SelectChoice]:
     lang = current_lang()
-    return [("", _("Every member of the circle"))] + [
-        (t.slug, _("%(tier)s and up", tier=t.name(lang))) for t in services.list_tier_choices()
+    return [SelectChoice("", _("Every member of the circle"))] + [
+        SelectChoice(t.slug, _("%(tier)s and up", tier=t.name(lang))) for t in services.list_tier_choices()
     ]
 
 

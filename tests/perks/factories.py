@@ -27,5 +27,11 @@ def member_with_points(username: str, points: int = 300) -> Any:
 
 def trial_card(admin: Any, tier: str = "advanced", days: int = 7, cost: int = 50, **kwargs: Any) -> Any:
     return make_item(
-        admin, title=f"{tier} 体验卡", kind="tier_trial", trial_tier=tier, trial_days=days, points_cost=cost, **kwargs
+        admin,
+        title=f"{tier} 体验卡",
+        kind="tier_trial",
+        trial_tier=tier,
+        trial_days=days,
+        points_cost=cost,
+        **kwargs,
     )
