@@ -1,8 +1,9 @@
 """The lazy birthday perk: a member's first request of the day pays it if cron has not.
 
 SPEC section 4 allows this one write on a GET. It stays cheap: the session remembers the
-day it was checked, so a member costs one check a day (no query when it is not their
-birthday: the user row is loaded for the page anyway), never one per request.
+day (and the birthday) it checked, so a member costs one ledger lookup on their birthday and
+no query at all on other days (the user row is loaded for the page anyway), never one per
+request. Setting the birthday to today later that day changes the mark, so it is seen.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ SKIP_ENDPOINTS = {"static", "media.serve", "site.healthz"}
 def lazy_birthday() -> None:
     if "_user_id" not in session or request.endpoint is None or request.endpoint in SKIP_ENDPOINTS:
         return
-    today = clock.today()
-    if session.get(SESSION_KEY) == today.isoformat():
-        return
     if not current_user.is_authenticated:
         return
-    if is_birthday(current_user.birthday, today) and not is_paid(current_user.id, today.year):
+    today = clock.today()
+    birthday = current_user.birthday
+    mark = f"{today.isoformat()}/{birthday.isoformat() if birthday else ''}"
+    if session.get(SESSION_KEY) == mark:
+        return
+    if is_birthday(birthday, today) and not is_paid(current_user.id, today.year):
         pay_birthday(current_user.id)
-    session[SESSION_KEY] = today.isoformat()
+    session[SESSION_KEY] = mark

@@ -197,6 +197,17 @@ def test_first_request_of_the_birthday_pays_when_the_command_did_not(member, mem
     assert len(birthday_rows(member.id)) == 1
 
 
+def test_a_birthday_set_on_the_day_is_still_celebrated(member, member_client):
+    with clock.freeze(at(BIRTHDAY, 8)):
+        member_client.get("/me")  # today checked: no birthday yet
+        response = member_client.form(
+            "/me/settings", {"display_name": "梅梅", "birthday_month": "6", "birthday_day": "15"}
+        )
+        assert response.status_code == 303
+        member_client.get("/me")
+    assert [e.delta for e in birthday_rows(member.id)] == [20]
+
+
 def test_no_birthday_means_no_query_for_it(member, member_client, count_queries):
     with clock.freeze(at(BIRTHDAY, 8)), count_queries() as q:
         member_client.get("/me")
