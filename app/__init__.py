@@ -19,6 +19,7 @@ from app import (
     mail,
     media,
     notifications,
+    perks,
     points,
     posts,
     search,
@@ -42,6 +43,7 @@ from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
 from app.mail.cli import mail_cli
+from app.perks.cli import perks_cli
 from app.points.cli import points_cli
 from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
@@ -102,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         mail,
         search,
         growth,
+        perks,
         admin,
     ):
         app.register_blueprint(feature.bp)
@@ -118,3 +121,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(leaderboards_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(perks_cli)

@@ -21,6 +21,7 @@ from app.circles import demo as circles_demo
 from app.core.db import db, use_case
 from app.growth import demo as growth_demo
 from app.leaderboards import demo as leaderboards_demo
+from app.perks import demo as perks_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
 from app.store import demo as store_demo
@@ -33,6 +34,7 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     posts_demo.seed,
     badges_demo.seed,
     checkins_demo.seed,
+    perks_demo.seed,
     leaderboards_demo.seed,
     admin_demo.seed,
     growth_demo.seed,

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -46,3 +55,15 @@ class SettingsForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[Length(max=40)])
     bio = TextAreaField(_l("About me"), validators=[Length(max=500)])
     avatar = FileField(_l("Avatar"), description=_l("JPEG, PNG, GIF or WebP, up to 10 MB."))
+    # Month and day only (optional); the service checks the pair (no 02-30).
+    birthday_month = SelectField(
+        _l("Birthday month"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(str(m), str(m)) for m in range(1, 13)],
+        validate_choice=False,
+        description=_l("Optional: on your birthday you get a points gift."),
+    )
+    birthday_day = SelectField(
+        _l("Birthday day"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(str(d), str(d)) for d in range(1, 32)],
+        validate_choice=False,
+    )

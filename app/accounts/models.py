@@ -39,7 +39,9 @@ class User(Base):
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
-    birthday: Mapped[date | None]
+    # Month and day only, stored in the leap year 2000 (perks.birthdays): indexed for the
+    # daily job's equality lookup.
+    birthday: Mapped[date | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Spendable points (积分) and lifetime growth (成长值), cached from the points ledger.

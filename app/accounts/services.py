@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import IO
+from datetime import date
+from typing import IO, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,8 @@ from app.core.permissions import policy, require
 
 from .models import ROLES, User
 
+# Birthdays keep month and day only, in this leap year, so 02-29 is a valid birthday.
+BIRTHDAY_YEAR = 2000
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,20}$")
 # A believable hash to verify against when the account does not exist, so an unknown name
 # costs as much time as a wrong password (no user enumeration by timing).
@@ -218,6 +221,27 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     return user
 
 
+def birthday_from(month: int | None, day: int | None, errors: dict[str, Any]) -> date | None:
+    """Month and day -> the stored birthday (year 2000); both blank -> None; else a field error."""
+    if month is None and day is None:
+        return None
+    if month is None or not 1 <= month <= 12:
+        errors["birthday_month"] = _l("Choose the month of your birthday.")
+        return None
+    if day is None:
+        errors["birthday_day"] = _l("Choose the day of your birthday.")
+        return None
+    try:
+        return date(BIRTHDAY_YEAR, month, day)
+    except ValueError:
+        errors["birthday_day"] = _l("That month has no day %(day)d.", day=day)
+        return None
+
+
+# update_profile(birthday=KEEP) leaves the birthday as it is (callers that don't edit it).
+KEEP: Any = object()
+
+
 @use_case
 def update_profile(
     actor: User,
@@ -226,17 +250,22 @@ def update_profile(
     bio: str,
     avatar: IO[bytes] | None = None,
     avatar_filename: str | None = None,
+    birthday: tuple[int | None, int | None] | None = KEEP,
 ) -> User:
+    """Save my profile; `birthday` is (month, day), (None, None) or None to clear it."""
     user = db.session.get(User, actor.id)
     if user is None:
         raise NotFound()
     require(actor, "user.edit_profile", user)
     display_name = display_name.strip()
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if len(display_name) > 40:
         errors["display_name"] = _l("At most 40 characters.")
     if len(bio) > 500:
         errors["bio"] = _l("At most 500 characters.")
+    born = user.birthday
+    if birthday is not KEEP:
+        born = birthday_from(*(birthday or (None, None)), errors)
     if errors:
         raise Invalid(fields=errors)
     if avatar is not None:
@@ -250,6 +279,7 @@ def update_profile(
         user.avatar_id = upload.id
     user.display_name = display_name
     user.bio = bio.strip()
+    user.birthday = born
     events.publish(events.ProfileUpdated(user_id=user.id))
     return user
 

@@ -108,10 +108,19 @@ def me() -> ResponseReturnValue:
     return render_template("accounts/me.html", user=current_user)
 
 
+def _number(value: str | None) -> int | None:
+    """A select's value as a number; blank (or junk) as None."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 @bp.route("/me/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> ResponseReturnValue:
     form = SettingsForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET" and current_user.birthday is not None:
+        form.birthday_month.data = str(current_user.birthday.month)
+        form.birthday_day.data = str(current_user.birthday.day)
     if form.validate_on_submit():
         avatar = form.avatar.data if form.avatar.data and form.avatar.data.filename else None
         try:
@@ -121,6 +130,7 @@ def settings() -> ResponseReturnValue:
                 bio=form.bio.data or "",
                 avatar=avatar.stream if avatar else None,
                 avatar_filename=avatar.filename if avatar else None,
+                birthday=(_number(form.birthday_month.data), _number(form.birthday_day.data)),
             )
         except Invalid as exc:
             apply_errors(form, exc)

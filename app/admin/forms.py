@@ -58,6 +58,11 @@ class TierForm(FlaskForm):
     multiplier_pct = IntegerField(
         _l("Points multiplier (%)"), validators=[Optional()], description=_l("120 = ×1.2")
     )
+    birthday_points = IntegerField(
+        _l("Birthday points"),
+        validators=[Optional()],
+        description=_l("Given on a member's birthday, before the multiplier."),
+    )
     privileges_zh = TextAreaField(_l("Privileges (Chinese, one per line)"), validators=[Length(max=2000)])
     privileges_en = TextAreaField(_l("Privileges (English, one per line)"), validators=[Length(max=2000)])
 

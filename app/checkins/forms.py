@@ -45,6 +45,12 @@ class CampaignForm(FlaskForm):
     repeat_weekly = BooleanField(
         _l("Repeat every week (a new round starts every 7 days)"), false_values=CHECKBOX_OFF
     )
+    min_tier = SelectField(
+        _l("Who may take part"),
+        default="",
+        validate_choice=False,
+        description=_l("A tier-exclusive campaign: lower tiers see it locked, with the tier they need."),
+    )
 
 
 class CheckinForm(FlaskForm):

@@ -42,6 +42,9 @@ class Campaign(Base):
     repeat_weekly: Mapped[bool] = mapped_column(default=False)
     min_length: Mapped[int] = mapped_column(default=0)
     photo_required: Mapped[bool] = mapped_column(default=False)
+    # Tier-exclusive campaigns: the lowest tier that may check in (None: everyone). A plain
+    # id, no FK: tiers are the points feature's table (as badge_id is the badges').
+    min_tier_id: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.circles import services as circles
 from app.circles.models import Circle
@@ -18,6 +19,7 @@ from app.core.errors import Invalid
 from app.core.forms import apply_errors, checkbox
 from app.core.htmx import created, is_htmx, page_or_fragment, respond
 from app.core.permissions import can
+from app.core.templating import current_lang
 
 from . import services
 from .forms import CampaignForm, CheckinCommentForm, CheckinForm, MakeupForm, ReviewForm
@@ -30,6 +32,13 @@ def _badge_choices(circle: Circle) -> list[tuple[str, str]]:
     return [("", _("No badge"))] + [(str(b.id), b.name) for b in services.list_badge_choices(circle)]
 
 
+def _tier_choices() -> list[SelectChoice]:
+    lang = current_lang()
+    return [SelectChoice("", _("Every member of the circle"))] + [
+        SelectChoice(t.slug, _("%(tier)s and up", tier=t.name(lang))) for t in services.list_tier_choices()
+    ]
+
+
 @bp.route("/c/<slug>/campaigns/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str) -> ResponseReturnValue:
@@ -37,6 +46,7 @@ def new(slug: str) -> ResponseReturnValue:
     services.check_can_create(current_user, circle)
     form = CampaignForm()
     form.badge_id.choices = _badge_choices(circle)
+    form.min_tier.choices = _tier_choices()
     if form.validate_on_submit():
         badge = form.badge_id.data or ""
         draft = services.CampaignDraft(
@@ -51,6 +61,7 @@ def new(slug: str) -> ResponseReturnValue:
             repeat_weekly=checkbox(request.form.get("repeat_weekly")),
             min_length=form.min_length.data,
             photo_required=checkbox(request.form.get("photo_required")),
+            min_tier=form.min_tier.data or "",
         )
         try:
             campaign = services.create_campaign(current_user, circle, draft)
@@ -110,6 +121,7 @@ def _panel_context(
         "makeup_form": makeup,
         "can_check_in": can(current_user, "checkin.create", circle),
         "membership": membership_of(current_user, circle),
+        "tier_needed": campaign_lock(campaign),
     }
 
 
@@ -293,6 +305,28 @@ def mine() -> ResponseReturnValue:
     return render_template(
         "checkins/mine.html", mine=services.my_checkins(current_user), today_date=clock.today()
     )
+
+
+@bp.app_template_global("campaign_lock")
+def campaign_lock(campaign: Campaign) -> Any:
+    """The tier the viewer still needs for a tier-exclusive campaign, or None.
+
+    The viewer's effective tier costs two queries; it is worked out once per request and
+    only when a page shows a tier-exclusive campaign.
+    """
+    if campaign.min_tier_id is None:
+        return None
+    if not current_user.is_authenticated:
+        return services.campaign_tier(campaign)
+    if "viewer_tier" not in g:
+        g.viewer_tier = services.effective_tier(current_user)
+    return services.locked_tier(current_user, campaign, g.viewer_tier)
+
+
+@bp.app_template_global("campaign_tier")
+def campaign_tier(campaign: Campaign) -> Any:
+    """The tier a campaign is exclusive to (None: open to all)."""
+    return services.campaign_tier(campaign) if campaign.min_tier_id is not None else None
 
 
 @bp.app_template_global("circle_campaigns")

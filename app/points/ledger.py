@@ -165,11 +165,13 @@ def award_points(
     points: int | None = None,
     reference: str = "",
     reason: str = "",
+    announce: bool = True,
 ) -> PointsEntry | None:
     """Pay an earning rule: base points (the rule's, or `points`) times the tier multiplier.
 
     Returns the ledger row, or None when nothing was paid (key already used, rule off,
-    daily cap reached, nothing to pay).
+    daily cap reached, nothing to pay). `announce=False` skips the generic PointsAwarded
+    notice for callers that send their own (birthday perks).
     """
     rule_row = db.session.get(PointsRule, rule)
     if rule_row is None or not rule_row.is_active or _key_used(idempotency_key):
@@ -193,7 +195,7 @@ def award_points(
         cap=rule_row.daily_cap,
     )
     threshold = current_app.config.get("POINTS_NOTIFY_THRESHOLD", DEFAULT_NOTIFY_THRESHOLD)
-    if entry is not None and amount >= threshold:
+    if entry is not None and announce and amount >= threshold:
         events.publish(events.PointsAwarded(user_id=user_id, delta=amount, reason=rule))
     return entry
 

@@ -23,6 +23,7 @@ class Tier(Base):
         Index("ix_tier_threshold", "threshold"),
         CheckConstraint("threshold >= 0", name="threshold_nonnegative"),
         CheckConstraint("multiplier_pct >= 100", name="multiplier_at_least_one"),
+        CheckConstraint("birthday_points >= 0", name="birthday_points_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +35,8 @@ class Tier(Base):
     multiplier_pct: Mapped[int] = mapped_column(default=100)
     privileges_zh: Mapped[str] = mapped_column(Text, default="")
     privileges_en: Mapped[str] = mapped_column(Text, default="")
+    # Base points on a member's birthday (生日福利); the multiplier applies like any earning.
+    birthday_points: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh

@@ -25,6 +25,7 @@ RULE_LABELS: dict[str, Any] = {
     "invite": _l("Friend's first check-in"),
     "task": _l("Newbie task"),
     "winback": _l("Welcome-back gift"),
+    "birthday": _l("Birthday gift"),
     "redeem": _l("Store redemption"),
     "refund": _l("Refund of a cancelled order"),
     "reversal": _l("Taken back after moderation"),

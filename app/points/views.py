@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from babel.dates import format_skeleton
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,12 +27,19 @@ bp = Blueprint("points", __name__)
 CHART_W, CHART_H = 300, 96
 
 
+def month_day(day: date) -> str:
+    """A short date in the reader's language: 12月11日, Dec 11."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "zh")
+
+
 @bp.app_context_processor
 def _points_globals() -> dict[str, Any]:
     return {
         "points_signin_state": signin.get_signin_state,
         "points_rule_label": rule_label,
         "points_entry_detail": entry_detail,
+        "points_tier_status": tiers.get_tier_status,
+        "month_day": month_day,
     }
 
 
@@ -69,7 +79,11 @@ def chip() -> ResponseReturnValue:
 def tier_list() -> ResponseReturnValue:
     progress = tiers.get_progress(current_user)
     return render_template(
-        "points/tiers.html", progress=progress, tiers=tiers.list_tiers(), lang=current_lang()
+        "points/tiers.html",
+        progress=progress,
+        status=tiers.get_tier_status(current_user),
+        tiers=tiers.list_tiers(),
+        lang=current_lang(),
     )
 
 

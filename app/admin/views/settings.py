@@ -111,6 +111,7 @@ def save_tier(tier_id: int | None = None) -> ResponseReturnValue:
                     name_en=form.name_en.data or "",
                     threshold=form.threshold.data,
                     multiplier_pct=form.multiplier_pct.data,
+                    birthday_points=form.birthday_points.data,
                     privileges_zh=form.privileges_zh.data or "",
                     privileges_en=form.privileges_en.data or "",
                 ),

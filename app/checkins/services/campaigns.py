@@ -14,9 +14,10 @@ from app.circles.models import Circle, Membership
 from app.circles.services import get_circle_by_id
 from app.core import audit, clock
 from app.core.db import db, use_case
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.permissions import require
 from app.notifications.services import notify, register_kind
+from app.points import tiers
 
 from .. import policies  # noqa: F401  (importing registers the campaign and check-in rules)
 from ..models import MAX_DAYS, Campaign, CampaignRun, Checkin, Completion, Reminder
@@ -44,6 +45,9 @@ class CampaignDraft:
     repeat_weekly: bool = False
     min_length: int | None = 0
     photo_required: bool = False
+    # Tier-exclusive campaigns: the slug of the lowest tier that may check in ("" = everyone).
+    min_tier: str = ""
+    min_tier_id: int | None = None
 
 
 # --- Queries -------------------------------------------------------------------------------
@@ -110,6 +114,44 @@ def weekly_run_start(campaign: Campaign, day: date) -> date | None:
     return campaign.start_date + timedelta(days=7 * ((day - campaign.start_date).days // 7))
 
 
+def campaign_tier(campaign: Campaign) -> Any:
+    """The tier a campaign is exclusive to, or None (open to every member of the circle)."""
+    return tiers.get_tier(campaign.min_tier_id)
+
+
+def effective_tier(actor: Any) -> Any:
+    """The actor's effective tier (growth, or an active trial when higher)."""
+    return tiers.get_effective_tier(actor)
+
+
+def locked_tier(actor: Any, campaign: Campaign, effective: Any = None) -> Any:
+    """The tier the actor still needs for this campaign, or None when they may take part.
+
+    An active tier trial counts (the effective tier). `effective` saves its queries when a
+    page shows many campaigns.
+    """
+    needed = campaign_tier(campaign)
+    return None if tiers.meets_tier(actor, needed, effective) else needed
+
+
+def check_tier(actor: Any, campaign: Campaign) -> None:
+    """403, naming the tier needed, unless the actor reaches the campaign's tier (看得见体验不到)."""
+    needed = locked_tier(actor, campaign)
+    if needed is not None:
+        raise Forbidden(
+            _l(
+                "Only for %(tier_en)s and up · upgrade to take part",
+                tier_en=needed.name_en,
+                tier_zh=needed.name_zh,
+            )
+        )
+
+
+def list_tier_choices() -> list[Any]:
+    """The tiers a campaign may be exclusive to, lowest first."""
+    return tiers.list_tiers()
+
+
 def list_badge_choices(circle: Circle) -> list[Any]:
     """Badges a campaign of this circle may award: the circle's own and site-wide ones."""
     return badges.list_badges(circle_id=circle.id) + badges.list_badges()
@@ -162,6 +204,13 @@ def _check_draft(circle: Circle, draft: CampaignDraft) -> dict[str, Any]:
     )
     draft.makeup_cards = _int_in(errors, "makeup_cards", draft.makeup_cards, 0, max(draft.days - 1, 0), 0)
     draft.min_length = _int_in(errors, "min_length", draft.min_length, 0, MAX_TEXT_RULE, 0)
+    draft.min_tier = (draft.min_tier or "").strip()
+    if draft.min_tier:
+        needed = tiers.get_tier_by_slug(draft.min_tier)
+        if needed is None:
+            errors["min_tier"] = _l("Choose one of the member tiers.")
+        else:
+            draft.min_tier_id = needed.id
     if draft.badge_id is not None:
         allowed = {badge.id for badge in list_badge_choices(circle)}
         if draft.badge_id not in allowed:
@@ -191,6 +240,7 @@ def create_campaign(actor: Any, circle: Circle, draft: CampaignDraft) -> Campaig
         repeat_weekly=draft.repeat_weekly,
         min_length=draft.min_length,
         photo_required=draft.photo_required,
+        min_tier_id=draft.min_tier_id,
         created_by_id=actor.id,
         created_at=clock.now(),
     )
@@ -205,7 +255,13 @@ def create_campaign(actor: Any, circle: Circle, draft: CampaignDraft) -> Campaig
             created_at=clock.now(),
         )
     )
-    audit.record(actor, "campaign.create", campaign, circle_id=circle.id, data={"title": campaign.title})
+    audit.record(
+        actor,
+        "campaign.create",
+        campaign,
+        circle_id=circle.id,
+        data={"title": campaign.title, "min_tier": draft.min_tier or None},
+    )
     return campaign
 
 

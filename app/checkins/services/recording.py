@@ -18,7 +18,7 @@ from app.core.permissions import require
 
 from ..models import Campaign, CampaignRun, Checkin, Completion, RunProgress
 from ..sql import insert_ignoring_conflict
-from .campaigns import campaign_circle, run_for_day
+from .campaigns import campaign_circle, check_tier, run_for_day
 
 MAX_BODY = 2000
 # A missed day can still be made up on the day after the run's last day.
@@ -158,6 +158,7 @@ def record_checkin(
     require(actor, "campaign.view", circle)
     require(actor, "checkin.create", circle)
     check_can_participate(actor, circle)
+    check_tier(actor, campaign)
     today = clock.today()
     makeup = day is not None and day != today
     target = day if day is not None and makeup else today
