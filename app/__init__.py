@@ -20,6 +20,7 @@ from app import (
     notifications,
     points,
     posts,
+    privacy,
     search,
     site,
     store,
@@ -41,6 +42,7 @@ from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
 from app.points.cli import points_cli
+from app.privacy.cli import exports_cli
 from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
 from config import build_config
@@ -99,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
         search,
         growth,
+        privacy,
         admin,
     ):
         app.register_blueprint(feature.bp)
@@ -114,3 +117,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(leaderboards_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(exports_cli)
