@@ -56,7 +56,9 @@ class Data:
 def data(app: Flask, member: Any, host: Any, admin: Any) -> Data:
     circle = make_circle(host, slug="reading", name="读书会")
     join(member, circle)
-    first = make_post(member, circle, body="今天读完了**《活着》**，很受触动。", title="读书笔记：活着", image_count=2)
+    first = make_post(
+        member, circle, body="今天读完了**《活着》**，很受触动。", title="读书笔记：活着", image_count=2
+    )
     second = make_post(member, circle, body="第二篇，没有图片。", title="")
     comment = posts.create_comment(member, first, body="补充一句：推荐大家读。")
     today = clock.today()

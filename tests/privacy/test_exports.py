@@ -74,7 +74,9 @@ def test_zip_contents_match_the_database(app, member, data, no_threads):
     raw = archive.read("points.csv")
     assert raw.startswith(b"\xef\xbb\xbf")
     ledger = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    entries = db.session.scalar(select(func.count()).select_from(PointsEntry).where(PointsEntry.user_id == member.id))
+    entries = db.session.scalar(
+        select(func.count()).select_from(PointsEntry).where(PointsEntry.user_id == member.id)
+    )
     assert len(ledger) == entries > 0
     assert sum(int(r["points"]) for r in ledger) == user.points
     assert sum(int(r["growth"]) for r in ledger) == user.growth
