@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select, update
 from app.accounts import services as accounts
 from app.accounts.models import User
 from app.checkins.models import Checkin
-from app.core import audit, clock
+from app.core import audit, clock, events
 from app.core.db import db, on_commit, use_case
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.permissions import is_signed_in, policy, require
@@ -134,6 +134,7 @@ def delete_account(actor: Any, *, password: str, confirm_username: str) -> User:
     audit.record(
         user, "account.delete", user, data={**former, "files": len(keys), "exports": removed_exports}
     )
+    events.publish(events.AccountDeleted(user_id=user.id))
     on_commit(lambda: _remove_upload_files(keys))
     return user
 

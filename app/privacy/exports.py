@@ -262,16 +262,19 @@ def _give_up_exhausted(export_id: int, now: datetime) -> None:
     )
 
 
-@use_case
 def report_progress(claim: Claim, percent: int) -> bool:
-    """Save progress and renew the lease; False if the job is no longer ours."""
-    result = db.session.execute(
+    """Save progress and renew the lease; False if the job is no longer ours.
+
+    On its own connection and transaction: the builder's session keeps reading the member's
+    rows undisturbed (a use case here would end its transaction and expire every object).
+    """
+    statement = (
         update(DataExport)
         .where(DataExport.id == claim.id, DataExport.claim_token == claim.token, DataExport.status == RUNNING)
         .values(progress=max(0, min(percent, 99)), lease_until=clock.now() + LEASE)
-        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    with db.engine.begin() as connection:
+        return bool(connection.execute(statement).rowcount == 1)
 
 
 @use_case

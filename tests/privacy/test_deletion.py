@@ -11,6 +11,7 @@ from app.core.uploads import Upload
 from app.points import ledger
 from app.privacy import exports
 from app.privacy.models import AccountDeletion, DataExport
+from app.search import services as search
 from app.store import services as store
 from app.store.models import Order
 from tests.helpers import PASSWORD, TestClient, make_user
@@ -106,3 +107,12 @@ def test_the_last_admin_cannot_delete_themselves(app, admin, admin_client):
     make_user("secondadmin", role="admin")
     assert delete(admin_client, "opsadmin").status_code == 303
     assert db.session.get(User, admin.id).username == f"deleted-{admin.id}"
+
+
+def test_search_forgets_the_deleted_members_name(app, member, member_client, data, anon):
+    assert search.search(None, "梅梅").hits
+    assert delete(member_client, "meimei").status_code == 303
+    assert search.search(None, "梅梅").hits == []
+    # The content itself is still found, now by 已注销用户.
+    hits = search.search(None, "活着").hits
+    assert hits and all(h.shown.author.name == "已注销用户" for h in hits if hasattr(h.shown, "author"))
