@@ -217,3 +217,40 @@ def test_export_page_query_count(app, member, member_client, count_queries, no_t
 
 
 EXPECTED_EXPORT_PAGE_QUERIES = 3
+
+
+def test_a_failed_build_is_shown_and_leaves_no_file(app, member, member_client, no_threads, monkeypatch):
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(exports, "write_archive", broken)
+    export_id = exports.request_export(member).export.id
+    assert exports.build(export_id) is False
+    db.session.rollback()
+    export = db.session.get(DataExport, export_id)
+    assert export.status == "failed" and "disk full" in export.error
+    assert not [p for p in exports.export_root().rglob("*") if p.is_file()]
+    html = member_client.get("/me/export").get_data(as_text=True)
+    assert "打包出了点问题" in html and 'data-export-state="idle"' in html
+    assert exports.request_export(member).created  # a failed job does not block a new one
+
+
+def test_a_job_left_queued_is_picked_up_by_the_next_request(app, member, member_client):
+    # The process that queued it died before building it (no worker runs either).
+    app.config["EXPORTS_IN_PROCESS"] = False
+    member_client.form("/me/export")
+    app.config["EXPORTS_IN_PROCESS"] = True
+    assert db.session.scalars(select(DataExport)).one().status == "queued"
+    member_client.form("/me/export")
+    wait_ready(member_client)
+    assert db.session.scalar(select(func.count()).select_from(DataExport)) == 1
+
+
+def test_htmx_request_swaps_the_panel_and_english_reads_english(app, member_client, no_threads):
+    response = member_client.form("/me/export", htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="export-status"')
+    assert 'data-export-state="queued"' in html and 'hx-trigger="every 2s"' in html
+    member_client.set_cookie("lang", "en")
+    page = member_client.get("/me/export").get_data(as_text=True)
+    assert "Export my data" in page and "Preparing your export" in page
