@@ -48,4 +48,12 @@ def test_member_exports_their_data(page, live_server, shot, console_errors):
     assert download.status == 200 and download.headers["content-type"] == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(download.body())).namelist()
     assert "profile.json" in names and "points.csv" in names
+
+    # The way out is one tap away and says what stays.
+    page.get_by_role("link", name="注销账号").click()
+    page.wait_for_url(re.compile(r"/me/delete$"))
+    assert "已注销用户" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="确认永久注销").is_visible()
+    assert_fits_the_phone(page)
+    shot(page, "delete")
     assert console_errors == []
