@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from app.accounts import services as accounts
-from app.accounts.models import User
+from app.accounts.models import DELETED_PREFIX, User
 from app.checkins.models import Checkin
 from app.core import audit, clock, events
 from app.core.db import db, on_commit, use_case
@@ -117,7 +117,7 @@ def delete_account(actor: Any, *, password: str, confirm_username: str) -> User:
     removed_exports = exports.remove_all_for(user.id)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     former = {"role": user.role}
-    user.username = f"deleted-{user.id}"
+    user.username = f"{DELETED_PREFIX}{user.id}"
     user.display_name = DELETED_NAME
     user.email = f"deleted-{user.id}@{DELETED_EMAIL_DOMAIN}"
     # Not an argon2 hash: verifying anything against it fails.

@@ -116,3 +116,10 @@ def test_search_forgets_the_deleted_members_name(app, member, member_client, dat
     # The content itself is still found, now by 已注销用户.
     hits = search.search(None, "活着").hits
     assert hits and all(h.shown.author.name == "已注销用户" for h in hits if hasattr(h.shown, "author"))
+
+
+def test_english_readers_see_deleted_user(app, member, member_client, data, anon):
+    assert delete(member_client, "meimei").status_code == 303
+    anon.set_cookie("lang", "en")
+    page = anon.get(f"/c/reading/p/{data.posts[0].id}").get_data(as_text=True)
+    assert "Deleted user" in page and "已注销用户" not in page and "梅梅" not in page
