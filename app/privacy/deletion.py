@@ -81,6 +81,9 @@ def _personal_uploads(user: User) -> Any:
 @use_case
 def delete_account(actor: Any, *, password: str, confirm_username: str) -> User:
     """Anonymise the actor's account for good (checked: password, typed username, orders, last admin)."""
+    # Admin rows first, in id order, then the member's own: two admins deleting themselves at
+    # once queue up instead of deadlocking, and the second one sees the first one gone.
+    db.session.execute(select(User.id).where(User.role == "admin").order_by(User.id).with_for_update())
     user = db.session.scalar(select(User).where(User.id == actor.id).with_for_update(of=User))
     if user is None:
         raise NotFound()
@@ -92,13 +95,8 @@ def delete_account(actor: Any, *, password: str, confirm_username: str) -> User:
         errors["confirm_username"] = _l("Type your username exactly as shown.")
     if errors:
         raise Invalid(fields=errors)
-    if user.role == "admin":
-        # Lock every admin row so two admins deleting themselves at once cannot both pass.
-        db.session.execute(select(User.id).where(User.role == "admin").with_for_update())
-        if is_last_admin(user):
-            raise Conflict(
-                _l("You are the only admin. Make someone else an admin before deleting your account.")
-            )
+    if is_last_admin(user):
+        raise Conflict(_l("You are the only admin. Make someone else an admin before deleting your account."))
     if count_pending_orders(user.id):
         raise Conflict(
             _l("You have orders waiting to be shipped. Once they are shipped (or cancelled), come back.")

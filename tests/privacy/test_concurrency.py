@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.db import db
-from app.privacy import exports
+from app.privacy import deletion, exports
 from app.privacy.models import DataExport
-from tests.helpers import TestClient
+from tests.helpers import PASSWORD, TestClient, make_user
 from tests.store.test_concurrency import run_threads
 
 
@@ -60,3 +60,20 @@ def test_one_builder_wins_when_several_race(app, member, no_threads):
     assert [p.name for p in exports.export_root().rglob("*") if p.is_file()] == [
         export.file_name.split("/")[1]
     ]
+
+
+def test_two_last_admins_deleting_at_once_leave_one(app, admin):
+    second = make_user("secondadmin", role="admin")
+    ids = [admin.id, second.id]
+
+    def job(user_id: int, username: str) -> Any:
+        return lambda: (
+            deletion.delete_account(
+                db.session.get(User, user_id), password=PASSWORD, confirm_username=username
+            ).id
+        )
+
+    results = run_threads(app, [job(admin.id, "opsadmin"), job(second.id, "secondadmin")])
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "int"], results
+    remaining = db.session.scalars(select(User).where(User.role == "admin", User.id.in_(ids))).all()
+    assert len(remaining) == 1 and not remaining[0].is_deleted
