@@ -22,6 +22,7 @@ from app import (
     perks,
     points,
     posts,
+    privacy,
     search,
     site,
     store,
@@ -45,6 +46,7 @@ from app.leaderboards.cli import leaderboards_cli
 from app.mail.cli import mail_cli
 from app.perks.cli import perks_cli
 from app.points.cli import points_cli
+from app.privacy.cli import exports_cli
 from app.search.cli import search_cli
 from app.webhooks.cli import webhooks_cli
 from config import build_config
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         search,
         growth,
         perks,
+        privacy,
         admin,
     ):
         app.register_blueprint(feature.bp)
@@ -122,3 +125,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(perks_cli)
+    app.cli.add_command(exports_cli)

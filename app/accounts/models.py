@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,7 @@ from app.core.db import Base, UTCDateTime
 from app.core.uploads import Upload
 
 ROLES = ("member", "host", "admin")
+DELETED_PREFIX = "deleted-"
 
 
 class User(Base):
@@ -64,8 +66,15 @@ class User(Base):
 
     @property
     def name(self) -> str:
-        """What the UI calls this member."""
+        """What the UI calls this member (a deleted account: 已注销用户 / "Deleted user")."""
+        if self.is_deleted:
+            return str(_l("Deleted user"))
         return self.display_name or self.username
+
+    @property
+    def is_deleted(self) -> bool:
+        # Account deletion (app/privacy) renames to "deleted-<id>"; a "-" never passes sign-up.
+        return self.username.startswith(DELETED_PREFIX)
 
     @property
     def is_admin(self) -> bool:

@@ -63,6 +63,13 @@ class ProfileUpdated(Event):
 
 
 @dataclass(frozen=True)
+class AccountDeleted(Event):
+    """A member deleted their account: their name is gone, their content stays anonymous."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class CircleJoined(Event):
     user_id: int
     circle_id: int

@@ -5,7 +5,11 @@ Each handler only queues the document; it is indexed after the commit (see index
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.core import events
+from app.core.db import db
+from app.posts.models import Comment, Post
 
 from . import indexer
 
@@ -20,3 +24,11 @@ def on_post_changed(
 def on_comment_changed(event: events.CommentCreated | events.CommentVisibilityChanged) -> None:
     """A comment appeared, was hidden, shown again or deleted."""
     indexer.enqueue("comment", event.comment_id)
+
+
+def on_account_deleted(event: events.AccountDeleted) -> None:
+    """The author's name is part of every entry they wrote: queue them all again."""
+    for post_id in db.session.scalars(select(Post.id).where(Post.author_id == event.user_id)):
+        indexer.enqueue("post", post_id)
+    for comment_id in db.session.scalars(select(Comment.id).where(Comment.author_id == event.user_id)):
+        indexer.enqueue("comment", comment_id)
