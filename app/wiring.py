@@ -39,7 +39,7 @@ HANDLERS: dict[type[events.Event], Sequence[Callable[[Any], None]]] = {
     events.UserRegistered: [notifications.on_user_registered, tracking.on_activity],
     events.ProfileUpdated: [points.on_profile_updated],
     # Search entries carry the author's name: re-index what the deleted member wrote.
-    events.AccountDeleted: [search.on_account_deleted],
+    events.AccountDeleted: [search.on_account_deleted, mail.on_account_deleted],
     events.CircleJoined: [points.on_circle_joined, webhooks.on_event],
     events.PostPublished: [
         points.on_post_published,

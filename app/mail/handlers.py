@@ -8,6 +8,7 @@ sent by the worker after the commit, and never if the use case rolls back.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from app.accounts.models import User
 from app.core import events
@@ -16,6 +17,7 @@ from app.notifications.services import render_text
 
 from . import services
 from .compose import absolute, compose
+from .models import MailMessage, MailPreference
 
 KIND_CATEGORIES: dict[str, str] = {
     # Replies and mentions
@@ -81,3 +83,9 @@ def on_notification_created(event: events.NotificationCreated) -> None:
         link_label=_l("Open it on the site"),
     )
     services.queue(user, category, message)
+
+
+def on_account_deleted(event: events.AccountDeleted) -> None:
+    """A deleted member's address and the emails rendered for them go; nothing is sent later."""
+    db.session.execute(delete(MailMessage).where(MailMessage.user_id == event.user_id))
+    db.session.execute(delete(MailPreference).where(MailPreference.user_id == event.user_id))

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.core.audit import AuditEntry
-from app.core.db import db
+from app.core.db import db, use_case
 from app.core.uploads import Upload
+from app.mail.models import MailMessage, MailPreference
 from app.points import ledger
 from app.privacy import exports
 from app.privacy.models import AccountDeletion, DataExport
@@ -123,3 +124,41 @@ def test_english_readers_see_deleted_user(app, member, member_client, data, anon
     anon.set_cookie("lang", "en")
     page = anon.get(f"/c/reading/p/{data.posts[0].id}").get_data(as_text=True)
     assert "Deleted user" in page and "已注销用户" not in page and "梅梅" not in page
+
+
+def test_deletion_drops_the_members_email_address_and_queued_mail(app, member, member_client):
+    member_client.form("/me/email", {"replies": "y", "digest": "y", "language": "en"})
+    assert db.session.get(MailPreference, member.id) is not None
+    use_case(lambda: db.session.add(_queued_mail(member.id)))()
+    other = make_user("bystander")
+    use_case(lambda: db.session.add(_queued_mail(other.id)))()
+
+    assert delete(member_client, "meimei").status_code == 303
+
+    assert db.session.get(MailPreference, member.id) is None
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(MailMessage).where(MailMessage.user_id == member.id)
+        )
+        == 0
+    )
+    # Nobody else's mail is touched.
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(MailMessage).where(MailMessage.user_id == other.id)
+        )
+        == 1
+    )
+
+
+def _queued_mail(user_id):
+    return MailMessage(
+        uid=f"test-{user_id}",
+        user_id=user_id,
+        category="replies",
+        to_address=f"u{user_id}@example.com",
+        subject="有人回复了你",
+        text_body="hi",
+        html_body="<p>hi</p>",
+        headers={},
+    )
