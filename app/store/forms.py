@@ -1,4 +1,5 @@
-"""Store forms: redeem (with a fresh request_id), new item, fulfilment, prize."""
+"""Store forms: redeem (with a fresh request_id), new/edit item, stock, sale, coupon pool,
+fulfilment, prize."""
 
 from __future__ import annotations
 
@@ -69,6 +70,35 @@ class ItemForm(FlaskForm):
     circle = StringField(_l("Circle (slug, for tickets)"), validators=[Length(max=64)])
     trial_tier = SelectField(_l("Tier to try"), choices=[], validate_choice=False)
     trial_days = IntegerField(_l("Trial days"), validators=[Optional()])
+
+
+class ItemEditForm(ItemForm):
+    # The stock the form showed: a changed `stock` is a compare-and-set against it.
+    expected_stock = HiddenField()
+
+
+class StockForm(FlaskForm):
+    mode = SelectField(
+        _l("Change"),
+        choices=[SelectChoice("add", _l("Add (negative takes away)")), SelectChoice("set", _l("Set to"))],
+        validate_choice=False,
+    )
+    amount = IntegerField(_l("Amount"), validators=[Optional()])
+    expected = HiddenField()
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class SaleForm(FlaskForm):
+    action = SelectField(choices=[SelectChoice("off"), SelectChoice("on")])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class CodesForm(FlaskForm):
+    coupon_codes = TextAreaField(_l("Codes to add"), description=_l("One per line; each goes to one member."))
+
+
+class RemoveCodeForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
 
 
 class FulfilForm(FlaskForm):

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.accounts.services import get_by_username
 from app.circles import stewardship
+from app.core import clock
 from app.core.errors import Invalid
 from app.core.forms import apply_errors, checkbox
 from app.core.htmx import page_or_fragment, respond
@@ -19,7 +20,7 @@ from app.core.templating import current_lang
 from app.points.rules import list_rules, rule_label
 from app.points.tiers import list_tiers
 from app.site import services as site
-from app.store.services import list_items
+from app.store import catalog
 
 from .. import services
 from ..blueprint import bp
@@ -205,4 +206,12 @@ def edit_page(slug: str) -> ResponseReturnValue:
 
 @bp.route("/store")
 def store() -> ResponseReturnValue:
-    return render_template("admin/store.html", items=list_items(), lang=current_lang())
+    page = catalog.list_all_items(cursor=request.args.get("cursor"))
+    return page_or_fragment(
+        "admin/store.html",
+        "admin/_store_rows.html",
+        listing=page,
+        now=clock.now(),
+        lang=current_lang(),
+        more_url=url_for("admin.store", cursor=page.next_cursor),
+    )
