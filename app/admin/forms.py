@@ -6,6 +6,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
@@ -83,3 +84,16 @@ class WinbackForm(FlaskForm):
 
 class PageForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=50_000)])
+
+
+class SiteSettingsForm(FlaskForm):
+    site_name = StringField(
+        _l("Site name"), validators=[Length(max=40)], description=_l("Blank = the default name.")
+    )
+    tagline = StringField(
+        _l("Tagline"),
+        validators=[Length(max=80)],
+        description=_l("Optional; shown on the welcome and login pages."),
+    )
+    logo = FileField(_l("Logo"), description=_l("A square picture works best (at least 512 × 512)."))
+    remove_logo = BooleanField(_l("Use the default logo"))
