@@ -166,12 +166,12 @@ def _console_upkeep(admin: Any, items: dict[str, Any]) -> None:
         batch = "\n".join(f"QZ20-B{n:03d}-{(n * 4271) % 10000:04d}" for n in range(1, 11))
         pool.add_codes(admin, items["coupon"].id, batch)
     with clock.freeze(_at(2, 11, 5)):
-        typo = db.session.scalar(
+        typo = db.session.scalars(
             select(CouponCode.id).where(
                 CouponCode.item_id == items["coupon"].id, CouponCode.code == "QZ20-B010-2710"
             )
-        )
-        pool.remove_code(admin, items["coupon"].id, int(typo), reason="书店反馈这张券码无效，已作废")
+        ).one()
+        pool.remove_code(admin, items["coupon"].id, typo, reason="书店反馈这张券码无效，已作废")
 
 
 @use_case
