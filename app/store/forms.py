@@ -52,7 +52,7 @@ def parse_local(value: str | None) -> datetime | None:
 class ItemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please fill this in.")), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
-    image = FileField(_l("Picture"))
+    image = FileField(_l("Item picture"))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS])
     points_cost = IntegerField(_l("Cost in points"), validators=[Optional()])
     stock = IntegerField(
@@ -80,17 +80,19 @@ class ItemEditForm(ItemForm):
 class StockForm(FlaskForm):
     mode = SelectField(
         _l("Change"),
-        choices=[SelectChoice("add", _l("Add (negative takes away)")), SelectChoice("set", _l("Set to"))],
+        choices=[SelectChoice("add", _l("Add to stock")), SelectChoice("set", _l("Set to"))],
         validate_choice=False,
     )
-    amount = IntegerField(_l("Amount"), validators=[Optional()])
+    amount = IntegerField(
+        _l("Amount"), validators=[Optional()], description=_l("To take stock away, add a negative number.")
+    )
     expected = HiddenField()
-    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
 
 
 class SaleForm(FlaskForm):
     action = SelectField(choices=[SelectChoice("off"), SelectChoice("on")])
-    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
 
 
 class CodesForm(FlaskForm):
@@ -98,7 +100,7 @@ class CodesForm(FlaskForm):
 
 
 class RemoveCodeForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
 
 
 class FulfilForm(FlaskForm):
