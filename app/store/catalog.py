@@ -6,7 +6,7 @@ loses a decrement). A coupon's stock is its unused codes: `pool.py` keeps that i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import IO, Any
 
@@ -287,6 +287,8 @@ def update_item(
     """
     require(actor, "admin.access")
     item = lock_item(item_id)
+    if item.kind == COUPON and data.kind != COUPON and data.stock is None:
+        data = replace(data, stock=0)  # the coupon form has no stock box: start the new kind at 0
     values, errors = _validate(data, item)
     if data.kind != item.kind and has_orders(item.id):
         errors["kind"] = _l("The kind cannot change once the item has orders.")

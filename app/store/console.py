@@ -242,6 +242,8 @@ def admin_stock(item_id: int) -> ResponseReturnValue:
                 "admin/_saved.html", url_for("store.admin_edit_item", item_id=item.id), notice=notice
             )
     if is_htmx():
+        # htmx swaps only 2xx/422: a conflict comes back as the card with the fresh figure.
+        status = 200 if status == 409 else status
         return render_template("store/_admin_stock.html", item=item, stock_form=form), status
     return _render_edit(item, stock_form=form, status=status)
 

@@ -374,3 +374,25 @@ def test_store_list_pages_by_cursor(admin: Any, admin_client: Any) -> None:
     )
     rest = admin_client.get(more.replace("&amp;", "&"), headers={"HX-Request": "true"}).get_data(as_text=True)
     assert rest.count('class="adm-store-row') == 3 and "商品00" in rest
+
+
+def test_htmx_stock_conflict_swaps_the_card_with_the_real_figure(admin_client: Any, items: Any) -> None:
+    gift_id = items["gift"].id
+    stale = admin_client.form(
+        f"/admin/store/{gift_id}/stock",
+        {"mode": "set", "amount": "9", "expected": "4", "reason": "盘点"},
+        htmx=True,
+    )
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 200 and 'data-stock="5"' in html
+    assert 'name="expected" type="hidden" value="5"' in html and "库存已变为 5" in html
+    assert db.session.get(StoreItem, gift_id).stock == 5
+
+
+def test_a_coupon_without_orders_can_become_another_kind(admin: Any, items: Any) -> None:
+    coupon_id = items["coupon"].id
+    item = catalog.update_item(
+        admin, coupon_id, catalog.ItemInput(title="奶茶礼包", kind="virtual", points_cost=100, stock=None)
+    )
+    assert (item.kind, item.stock) == ("virtual", 0)
+    assert pool.count_codes(coupon_id) == pool.PoolCounts(unused=0, used=0)
