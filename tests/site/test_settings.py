@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from app.badges import services as badges
 from app.core.audit import AuditEntry
 from app.core.db import db
 from app.core.errors import Forbidden, Invalid
@@ -118,3 +119,15 @@ def test_settings_are_read_once_per_request(admin_client: Any, client: Any, coun
         html = client.get("/auth/register").get_data(as_text=True)
     assert "书友会" in html
     assert sum("FROM site_setting" in s for s in q.statements) == 1
+
+
+def test_certificates_carry_the_site_name(admin: Any, member: Any, admin_client: Any, client: Any) -> None:
+    badge = badges.define_badge(admin, name="早起达人", description="早起", criteria="连续 21 天")
+    code = badges.grant_badge(badge, member, actor=admin, reason="全勤", certificate=True).certificate.code
+    assert "由圈子颁发给" in client.get(f"/certificates/{code}").get_data(as_text=True)
+    default_png = client.get(f"/certificates/{code}.png").get_data()
+    _save(admin_client, site_name="书友会")
+    page = client.get(f"/certificates/{code}").get_data(as_text=True)
+    assert "由书友会颁发给" in page and 'property="og:site_name" content="书友会"' in page
+    # The PNG is drawn again with the new issuer name (its cache key includes the name).
+    assert client.get(f"/certificates/{code}.png").get_data() != default_png
