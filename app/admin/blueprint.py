@@ -27,6 +27,6 @@ def _admins_only() -> ResponseReturnValue | None:
     return None
 
 
-@bp.context_processor
+@bp.app_context_processor  # the layout also frames other features' console pages (store)
 def _admin_nav() -> dict[str, Any]:
     return {"admin_pending_applications": count_pending}

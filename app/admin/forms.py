@@ -6,6 +6,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -134,3 +135,16 @@ class SegmentActionForm(FlaskForm):
     points = IntegerField(_l("Points"), validators=[Optional()], default=0)
     item_id = SelectField(_l("Store item"), choices=[], validate_choice=False)
     campaign_id = SelectField(_l("Campaign"), choices=[], validate_choice=False)
+
+
+class SiteSettingsForm(FlaskForm):
+    site_name = StringField(
+        _l("Site name"), validators=[Length(max=40)], description=_l("Blank = the default name.")
+    )
+    tagline = StringField(
+        _l("Tagline"),
+        validators=[Length(max=80)],
+        description=_l("Optional; shown on the welcome and login pages."),
+    )
+    logo = FileField(_l("Logo"), description=_l("A square picture works best (at least 512 × 512)."))
+    remove_logo = BooleanField(_l("Use the default logo"))

@@ -12,6 +12,8 @@ from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.site import services as site
+
 from .models import Badge, Certificate
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -51,9 +53,15 @@ def verify_url(certificate: Certificate) -> str:
 
 def issuer_document() -> dict[str, Any]:
     """The Issuer profile: who stands behind every badge of this site."""
+    settings = site.get_settings()
     with force_locale("zh"):
-        name = current_app.config.get("QUANZI_SITE_NAME") or _("Quanzi")
-        description = _("A community of circles: posts, check-ins, badges and rewards.")
+        name = settings.name
+        description = settings.tagline or _("A community of circles: posts, check-ins, badges and rewards.")
+    image = (
+        absolute("media.serve", key=settings.logo, variant="s512")
+        if settings.logo
+        else absolute("static", filename="icons/icon-512.png")
+    )
     return {
         "@context": CONTEXT,
         "type": "Issuer",
@@ -61,7 +69,7 @@ def issuer_document() -> dict[str, Any]:
         "name": name,
         "url": base_url() + "/",
         "description": description,
-        "image": absolute("static", filename="icons/icon-512.png"),
+        "image": image,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, make_response, render_template, url_for
+from flask import Blueprint, jsonify, make_response, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from app.badges.models import Certificate
 from app.core.errors import Invalid
 from app.core.forms import apply_errors
 from app.core.htmx import respond
+from app.site import services as site
 
 bp = Blueprint("certificates", __name__)
 
@@ -45,7 +46,7 @@ def _document(body: dict[str, Any], status: int = 200, max_age: int = 300) -> Re
 
 def _site_name() -> str:
     with force_locale("zh"):
-        return str(current_app.config.get("QUANZI_SITE_NAME") or _("Quanzi"))
+        return site.site_name()
 
 
 def _page(

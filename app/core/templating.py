@@ -70,9 +70,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.globals.update(asset=asset, media_url=media_url, can=can, current_lang=current_lang)
     app.jinja_env.filters.update(local_time=local_time, relative_time=relative_time)
 
+    # The site's name, tagline and logo are operator settings: the site feature provides them.
     @app.context_processor
     def _site() -> dict[str, Any]:
-        return {
-            "site_name": app.config.get("QUANZI_SITE_NAME") or _("Quanzi"),
-            "icp": app.config.get("QUANZI_ICP"),
-        }
+        return {"icp": app.config.get("QUANZI_ICP")}

@@ -1,4 +1,4 @@
-"""Site-wide content operators edit: the privacy policy and terms pages."""
+"""Site-wide content operators edit: the privacy policy and terms pages, site settings."""
 
 from __future__ import annotations
 
@@ -16,5 +16,16 @@ class SitePage(Base):
 
     slug: Mapped[str] = mapped_column(String(32), primary_key=True)  # "privacy" | "terms"
     body: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class SiteSetting(Base):
+    """One operator setting (site name, tagline, logo), a key/value row; absent = the default."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -1,6 +1,8 @@
-"""Site shell: home, health, language switch, policy pages, tabs still to come."""
+"""Site shell: home, health, language switch, policy pages, the site's name and logo."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,6 +16,18 @@ from app.posts import services as posts
 from . import services
 
 bp = Blueprint("site", __name__)
+
+
+@bp.app_context_processor
+def _site_identity() -> dict[str, Any]:
+    """The operator's site name, tagline and logo on every page (one query per request)."""
+    settings = services.get_settings()
+    return {
+        "site_name": settings.name,
+        "site_tagline": settings.tagline,
+        "site_logo": settings.logo_url(),
+        "site_settings": settings,
+    }
 
 
 @bp.route("/")

@@ -13,10 +13,13 @@ import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from app.core import clock
 from app.core.db import db, use_case
 
-from . import catalog, fulfilment, services
+from . import catalog, fulfilment, pool, services
+from .models import CouponCode
 from .pictures import product_png
 
 # (key, picture, input)
@@ -155,6 +158,22 @@ def _redeem(user: Any, item: Any, days_ago: int, hour: int, *, ship_to: str | No
     return result.order
 
 
+def _console_upkeep(admin: Any, items: dict[str, Any]) -> None:
+    """What operators do in the console: a stock top-up and a second batch of coupon codes."""
+    with clock.freeze(_at(2, 10, 30)):
+        catalog.adjust_stock(admin, items["tote"].id, mode="add", amount=20, reason="第二批帆布袋到货")
+    with clock.freeze(_at(2, 11)):
+        batch = "\n".join(f"QZ20-B{n:03d}-{(n * 4271) % 10000:04d}" for n in range(1, 11))
+        pool.add_codes(admin, items["coupon"].id, batch)
+    with clock.freeze(_at(2, 11, 5)):
+        typo = db.session.scalars(
+            select(CouponCode.id).where(
+                CouponCode.item_id == items["coupon"].id, CouponCode.code == "QZ20-B010-2710"
+            )
+        ).one()
+        pool.remove_code(admin, items["coupon"].id, typo, reason="书店反馈这张券码无效，已作废")
+
+
 @use_case
 def seed(ctx: dict[str, Any]) -> None:
     """Stock the store and place orders in every status (pending, shipped, cancelled, done)."""
@@ -183,5 +202,7 @@ def seed(ctx: dict[str, Any]) -> None:
     with clock.freeze(_at(1, 10)):
         fulfilment.grant_prize(admin, users["zhouyi"], items["frame"].id, reason="11 月读书打卡活动全勤奖")
     _redeem(users["heqing"], items["tote"], 1, 22, ship_to="heqing")
+    _console_upkeep(admin, items)
+    _redeem(users["sutang"], items["coupon"], 1, 12)
     db.session.flush()
     ctx["store_items"] = items

@@ -1,4 +1,5 @@
-"""Store forms: redeem (with a fresh request_id), new item, fulfilment, prize."""
+"""Store forms: redeem (with a fresh request_id), new/edit item, stock, sale, coupon pool,
+fulfilment, prize."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def parse_local(value: str | None) -> datetime | None:
 class ItemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please fill this in.")), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
-    image = FileField(_l("Picture"))
+    image = FileField(_l("Item picture"))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS])
     points_cost = IntegerField(_l("Cost in points"), validators=[Optional()])
     stock = IntegerField(
@@ -69,6 +70,37 @@ class ItemForm(FlaskForm):
     circle = StringField(_l("Circle (slug, for tickets)"), validators=[Length(max=64)])
     trial_tier = SelectField(_l("Tier to try"), choices=[], validate_choice=False)
     trial_days = IntegerField(_l("Trial days"), validators=[Optional()])
+
+
+class ItemEditForm(ItemForm):
+    # The stock the form showed: a changed `stock` is a compare-and-set against it.
+    expected_stock = HiddenField()
+
+
+class StockForm(FlaskForm):
+    mode = SelectField(
+        _l("Change"),
+        choices=[SelectChoice("add", _l("Add to stock")), SelectChoice("set", _l("Set to"))],
+        validate_choice=False,
+    )
+    amount = IntegerField(
+        _l("Amount"), validators=[Optional()], description=_l("To take stock away, add a negative number.")
+    )
+    expected = HiddenField()
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
+
+
+class SaleForm(FlaskForm):
+    action = SelectField(choices=[SelectChoice("off"), SelectChoice("on")])
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
+
+
+class CodesForm(FlaskForm):
+    coupon_codes = TextAreaField(_l("Codes to add"), description=_l("One per line; each goes to one member."))
+
+
+class RemoveCodeForm(FlaskForm):
+    reason = StringField(_l("Reason for the change"), validators=[Length(max=500)])
 
 
 class FulfilForm(FlaskForm):

@@ -61,6 +61,8 @@ class CouponCode(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "code"),
         Index("ix_coupon_code_free", "item_id", "order_id", "id"),
+        # The pool page's "used" list walks an item's codes newest first.
+        Index("ix_coupon_code_item", "item_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,7 @@
-"""Store pages: browse, item, redeem, my orders; admin: new item, fulfilment queue, prizes."""
+"""Store pages: browse, item, redeem, my orders; admin: fulfilment queue, prizes.
+
+The console's item pages (new, edit, stock, sale, coupon pools) are in `console.py`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from app.accounts.services import get_user_or_404
 from app.core.errors import Invalid
@@ -16,10 +18,10 @@ from app.core.forms import apply_errors
 from app.core.htmx import created, page_or_fragment, respond
 from app.core.permissions import can, require
 from app.core.templating import current_lang
-from app.points.tiers import get_effective_tier, list_tiers
+from app.points.tiers import get_effective_tier
 
-from . import catalog, fulfilment, services
-from .forms import KIND_LABELS, FulfilForm, ItemForm, PrizeForm, RedeemForm, parse_local
+from . import fulfilment, services
+from .forms import KIND_LABELS, FulfilForm, PrizeForm, RedeemForm
 from .models import KINDS
 
 bp = Blueprint("store", __name__)
@@ -111,57 +113,6 @@ def order_page(order_id: int) -> ResponseReturnValue:
 
 
 # --- Admin seams (the admin console builds on these) ------------------------------------
-
-
-def _tier_choices() -> list[SelectChoice]:
-    lang = current_lang()
-    return [SelectChoice("", _("Everyone"))] + [SelectChoice(t.slug, t.name(lang)) for t in list_tiers()]
-
-
-@bp.route("/admin/store/new", methods=["GET", "POST"])
-@login_required
-def admin_new_item() -> ResponseReturnValue:
-    require(current_user, "admin.access")
-    form = ItemForm()
-    form.min_tier.choices = _tier_choices()
-    form.trial_tier.choices = [SelectChoice("", _("Choose a tier")), *_tier_choices()[1:]]
-    if form.validate_on_submit():
-        upload = form.image.data if form.image.data and form.image.data.filename else None
-        try:
-            data = catalog.ItemInput(
-                title=form.title.data or "",
-                kind=form.kind.data or "",
-                points_cost=form.points_cost.data,
-                stock=form.stock.data,
-                description=form.description.data or "",
-                per_user_limit=form.per_user_limit.data,
-                min_tier=form.min_tier.data or "",
-                starts_at=_parse_when(form.starts_at),
-                ends_at=_parse_when(form.ends_at),
-                coupon_codes=catalog.parse_codes(form.coupon_codes.data or ""),
-                circle=form.circle.data or "",
-                trial_tier=form.trial_tier.data or "",
-                trial_days=form.trial_days.data,
-            )
-            item = catalog.create_item(
-                current_user,
-                data,
-                image=upload.stream if upload else None,
-                image_filename=upload.filename if upload else None,
-            )
-        except Invalid as exc:
-            apply_errors(form, exc)
-        else:
-            return created(url_for("store.item_page", item_id=item.id), notice=_("The item is in the store."))
-    status = 422 if request.method == "POST" else 200
-    return render_template("store/admin_new.html", form=form), status
-
-
-def _parse_when(field: Any) -> Any:
-    try:
-        return parse_local(field.data)
-    except ValueError as exc:
-        raise Invalid(fields={field.name: _("Use a date and time like 2026-12-01T10:00.")}) from exc
 
 
 @bp.route("/admin/redemptions")

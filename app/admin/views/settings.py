@@ -1,4 +1,5 @@
-"""Circles (owner, archive), tiers and earning rules, the audit log, site pages, store list."""
+"""Circles (owner, archive), tiers and earning rules, the audit log, site pages and settings,
+the store list."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask_login import current_user
 
 from app.accounts.services import get_by_username
 from app.circles import stewardship
+from app.core import clock
 from app.core.errors import Invalid
 from app.core.forms import apply_errors, checkbox
 from app.core.htmx import page_or_fragment, respond
@@ -19,11 +21,11 @@ from app.core.templating import current_lang
 from app.points.rules import list_rules, rule_label
 from app.points.tiers import list_tiers
 from app.site import services as site
-from app.store.services import list_items
+from app.store import catalog
 
 from .. import services
 from ..blueprint import bp
-from ..forms import ArchiveForm, OwnerForm, PageForm, RuleForm, TierForm
+from ..forms import ArchiveForm, OwnerForm, PageForm, RuleForm, SiteSettingsForm, TierForm
 
 
 def _form_errors(form: Any) -> Invalid:
@@ -204,6 +206,47 @@ def edit_page(slug: str) -> ResponseReturnValue:
     return render_template("admin/page.html", form=form, slug=slug, page=page), status
 
 
+def _settings_form() -> SiteSettingsForm:
+    settings = site.get_settings()
+    return SiteSettingsForm(data={"site_name": settings.site_name, "tagline": settings.tagline})
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def site_settings() -> ResponseReturnValue:
+    form = SiteSettingsForm() if request.method == "POST" else _settings_form()
+    if form.validate_on_submit():
+        logo = form.logo.data if form.logo.data and getattr(form.logo.data, "filename", "") else None
+        try:
+            site.save_settings(
+                current_user,
+                site.SettingsInput(
+                    site_name=form.site_name.data or "",
+                    tagline=form.tagline.data or "",
+                    logo=logo.stream if logo else None,
+                    logo_filename=logo.filename if logo else None,
+                    remove_logo=checkbox(request.form.get("remove_logo")),
+                ),
+            )
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            return respond(
+                "admin/_saved.html", url_for("admin.site_settings"), notice=_("Site settings saved.")
+            )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/settings.html", form=form, settings=site.get_settings(), pages=site.PAGE_SLUGS
+    ), status
+
+
 @bp.route("/store")
 def store() -> ResponseReturnValue:
-    return render_template("admin/store.html", items=list_items(), lang=current_lang())
+    page = catalog.list_all_items(cursor=request.args.get("cursor"))
+    return page_or_fragment(
+        "admin/store.html",
+        "admin/_store_rows.html",
+        listing=page,
+        now=clock.now(),
+        lang=current_lang(),
+        more_url=url_for("admin.store", cursor=page.next_cursor),
+    )
