@@ -20,6 +20,7 @@ from app import (
     notifications,
     points,
     posts,
+    safety,
     search,
     site,
     store,
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         leaderboards,
         webhooks,
         search,
+        safety,
         growth,
         admin,
     ):
