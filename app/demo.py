@@ -23,6 +23,7 @@ from app.growth import demo as growth_demo
 from app.leaderboards import demo as leaderboards_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
+from app.safety import demo as safety_demo
 from app.store import demo as store_demo
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
@@ -36,6 +37,8 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     leaderboards_demo.seed,
     admin_demo.seed,
     growth_demo.seed,
+    # Last: the demo's own posts were written before the list existed.
+    safety_demo.seed,
 ]
 
 
