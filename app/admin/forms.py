@@ -83,3 +83,11 @@ class WinbackForm(FlaskForm):
 
 class PageForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=50_000)])
+
+
+class SensitiveWordsForm(FlaskForm):
+    words = TextAreaField(
+        _l("Words or phrases to add"),
+        validators=[Length(max=20_000)],
+        description=_l("One a line. Matching ignores case and finds them inside longer text."),
+    )
