@@ -77,6 +77,10 @@ def test_block_hides_posts_from_every_feed_but_not_from_others(world, host, memb
     for url in urls:
         assert marker not in html_of(member_client.get(url)), url
         assert marker in html_of(bystander_client.get(url)), url
+    # A direct link still opens the post (hosts moderate from it), saying who is blocked.
+    page = html_of(member_client.get(f"/c/reading/p/{pest_post.id}"))
+    assert "data-blocked-author" in page and "取消屏蔽" in page
+    assert "data-blocked-author" not in html_of(bystander_client.get(f"/c/reading/p/{pest_post.id}"))
     # The blocker's own and other members' posts are still there.
     assert f'data-post-id="{world["mine"].id}"' in html_of(member_client.get("/"))
 
