@@ -204,7 +204,7 @@ def add_words(actor: Any, text: str) -> list[str]:
         added.append(word)
     if added:
         _bump_version()
-        audit.record(actor, "safety.words_added", data={"words": added})
+        audit.record(actor, "safety.words_added", reason="、".join(added)[:500], data={"words": added})
     return added
 
 
@@ -219,5 +219,5 @@ def remove_word(actor: Any, word_id: int) -> str | None:
     result = db.session.execute(delete(SensitiveWord).where(SensitiveWord.id == word_id))
     if result.rowcount:  # type: ignore[attr-defined]
         _bump_version()
-        audit.record(actor, "safety.word_removed", data={"word": text})
+        audit.record(actor, "safety.word_removed", reason=text, data={"word": text})
     return text

@@ -91,6 +91,7 @@ def test_admin_adds_and_removes_words_audited(admin, admin_client):
         )
     )
     assert actions == ["safety.words_added", "safety.word_removed"]
+    assert "代刷" in html_of(admin_client.get("/admin/audit"))
     assert db.session.scalar(select(SensitiveWordState.version)) == 3
 
 

@@ -275,8 +275,8 @@ def edit_post(actor: Any, post: Post, draft: Draft) -> Post:
     _set_tags(post, tags)
     _store_files(post, draft, actor.id)
     flagged = None if moderator else find_sensitive(post.title, post.body, " ".join(tags))
+    post.flagged_word = flagged  # what the hosts' queue shows is always the current text's
     if flagged:
-        post.flagged_word = flagged
         _hold_for_review(actor, post)
     events.publish(events.PostEdited(post_id=post.id, author_id=post.author_id, circle_id=post.circle_id))
     return post
