@@ -24,6 +24,7 @@ from app.leaderboards import demo as leaderboards_demo
 from app.perks import demo as perks_demo
 from app.points import demo as points_demo
 from app.posts import demo as posts_demo
+from app.safety import demo as safety_demo
 from app.store import demo as store_demo
 
 STEPS: list[Callable[[dict[str, Any]], None]] = [
@@ -38,6 +39,8 @@ STEPS: list[Callable[[dict[str, Any]], None]] = [
     leaderboards_demo.seed,
     admin_demo.seed,
     growth_demo.seed,
+    # Last: the demo's own posts were written before the list existed.
+    safety_demo.seed,
 ]
 
 

@@ -148,3 +148,11 @@ class SiteSettingsForm(FlaskForm):
     )
     logo = FileField(_l("Logo"), description=_l("A square picture works best (at least 512 × 512)."))
     remove_logo = BooleanField(_l("Use the default logo"))
+
+
+class SensitiveWordsForm(FlaskForm):
+    words = TextAreaField(
+        _l("Words or phrases to add"),
+        validators=[Length(max=20_000)],
+        description=_l("One a line. Matching ignores case and finds them inside longer text."),
+    )

@@ -141,13 +141,21 @@ class CheckinComment(Base):
     """A member's comment on a check-in (hosts' 点评 stay in `CheckinReview`)."""
 
     __tablename__ = "checkin_comment"
-    __table_args__ = (Index("ix_checkin_comment_checkin", "checkin_id", "id"),)
+    __table_args__ = (
+        Index("ix_checkin_comment_checkin", "checkin_id", "id"),
+        # The hosts' queue of comments held for review (a sensitive word).
+        Index("ix_checkin_comment_queue", "circle_id", "status", "id"),
+        CheckConstraint("status IN ('visible', 'pending', 'rejected')", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkin.id", ondelete="CASCADE"))
     circle_id: Mapped[int] = mapped_column(ForeignKey("circle.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    # "pending": held for review (only its author and the hosts see it); "rejected": never shown.
+    status: Mapped[str] = mapped_column(String(8), default="visible", server_default="visible")
+    flagged_word: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -26,6 +27,11 @@ from .forms import CampaignForm, CheckinCommentForm, CheckinForm, MakeupForm, Re
 from .models import Campaign, Checkin
 
 bp = Blueprint("checkins", __name__)
+
+HELD_COMMENT_NOTICE = _l(
+    "Your comment contains a sensitive word, so the hosts will review it first. "
+    "We will let you know when it is approved."
+)
 
 
 def _badge_choices(circle: Circle) -> list[tuple[str, str]]:
@@ -89,8 +95,8 @@ def _card_context(
         "is_host": can(current_user, "checkin.moderate", circle),
         "can_comment": can(current_user, "checkin.comment", circle),
         "liked": services.liked_ids(current_user, ids),
-        "reviews": services.reviews_for(ids),
-        "comments": services.comments_for(ids),
+        "reviews": services.reviews_for(ids, viewer=current_user),
+        "comments": services.comments_for(ids, viewer=current_user),
         "review_form": ReviewForm(formdata=None),
         # A bound form (kept text, errors) belongs only to the check-in that was commented on.
         "comment_form_for": lambda checkin_id: _comment_form(
@@ -133,7 +139,7 @@ def _page_context(
     **panel: Any,
 ) -> dict[str, Any]:
     feed = services.list_checkins(current_user, circle, campaign, cursor=request.args.get("cursor") or None)
-    recommended = services.list_recommended(campaign)
+    recommended = services.list_recommended(campaign, viewer=current_user)
     context = _panel_context(circle, campaign, **panel)
     context.update(_card_context(circle, feed.items + recommended, comment_form, comment_for))
     context.update(
@@ -280,7 +286,7 @@ def comment(slug: str, checkin_id: int) -> ResponseReturnValue:
         "checkins.show", slug=slug, campaign_id=target.campaign_id, _anchor=f"checkin-comments-{target.id}"
     )
     try:
-        services.comment_on_checkin(current_user, circle, target, body=form.body.data or "")
+        written = services.comment_on_checkin(current_user, circle, target, body=form.body.data or "")
     except Invalid as exc:
         apply_errors(form, exc)
         if is_htmx():
@@ -288,14 +294,32 @@ def comment(slug: str, checkin_id: int) -> ResponseReturnValue:
             return render_template("checkins/_comments.html", checkin=target, **context), 422
         page = _page_context(circle, target.campaign, comment_form=form, comment_for=target.id)
         return render_template("checkins/show.html", **page), 422
+    held = written.status == "pending"
     return respond(
         "checkins/_comments.html",
         back,
-        notice=_("Comment sent."),
+        notice=str(HELD_COMMENT_NOTICE) if held else _("Comment sent."),
         triggers=["points-changed"],
         checkin=target,
         count_oob=True,
         **_card_context(circle, [target]),
+    )
+
+
+@bp.post("/c/<slug>/checkin-comments/<int:comment_id>/moderate")
+@login_required
+def moderate_comment(slug: str, comment_id: int) -> ResponseReturnValue:
+    circle = circles.get_circle(slug)
+    target = services.get_checkin_comment(current_user, circle, comment_id)
+    action = request.form.get("action", "")
+    reason = request.form.get("reason", "")
+    services.moderate_checkin_comment(current_user, circle, target, action, reason=reason)
+    message = _("Approved.") if action == "approve" else _("Rejected.")
+    return respond(
+        "posts/_moderated.html",
+        url_for("posts.manage", slug=slug, _anchor="pending-comments"),
+        notice=message,
+        message=message,
     )
 
 

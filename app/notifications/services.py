@@ -18,6 +18,7 @@ from app.core import clock, events
 from app.core.db import db, use_case
 from app.core.pagination import Page, keyset
 from app.core.permissions import is_signed_in, policy, require
+from app.safety.services import has_blocked, not_blocked_by, not_blocked_by_id
 
 from .models import Notification
 
@@ -52,6 +53,8 @@ def notify(
         return
     if kind not in _kinds:
         raise LookupError(f"unknown notification kind {kind!r}")
+    if actor_id is not None and has_blocked(user_id, actor_id):
+        return  # the member blocked whoever caused it (their likes, replies, mentions)
     now = clock.now()
     if group_key is not None and _bump(user_id, group_key, actor_id, now):
         return
@@ -97,12 +100,19 @@ def _bump(user_id: int, group_key: str, actor_id: int | None, now: Any) -> bool:
 
 
 def count_unread(user_id: int) -> int:
-    """How many unread notifications `user_id` has (one indexed COUNT)."""
+    """How many unread notifications `user_id` has (one indexed COUNT).
+
+    Rows caused by members they blocked since are not counted (nor listed).
+    """
     return int(
         db.session.scalar(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.is_read.is_(False))
+            .where(
+                Notification.user_id == user_id,
+                Notification.is_read.is_(False),
+                not_blocked_by_id(user_id, Notification.actor_id),
+            )
         )
         or 0
     )
@@ -111,7 +121,9 @@ def count_unread(user_id: int) -> int:
 def list_notifications(actor: Any, *, cursor: str | None = None, limit: int = 30) -> Page[Notification]:
     """The actor's notifications, most recently updated first."""
     require(actor, "notifications.read")
-    query = select(Notification).where(Notification.user_id == actor.id)
+    query = select(Notification).where(
+        Notification.user_id == actor.id, not_blocked_by(actor, Notification.actor_id)
+    )
     return keyset(
         query, [(Notification.updated_at, True), (Notification.id, True)], cursor=cursor, limit=limit
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -52,6 +52,11 @@ class Post(Base):
     comment_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # First time it went public: a post held again after an edit is re-shown on approval,
+    # not published a second time (points, webhooks and @mentions happen once).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The sensitive word (敏感词) that held this post for review, shown to the hosts.
+    flagged_word: Mapped[str | None] = mapped_column(String(64))
 
     # Every card shows the author (with avatar, joined by User): one query saved per post.
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
@@ -107,6 +112,8 @@ class Comment(Base):
         CheckConstraint("like_count >= 0", name="like_count"),
         Index("ix_comment_post", "post_id", "id"),
         Index("ix_comment_author", "author_id", "created_at"),
+        # The hosts' queue of comments held for review.
+        Index("ix_comment_pending", "circle_id", "is_pending", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +123,11 @@ class Comment(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), default="visible")
+    # Held for review (a sensitive word): status stays "hidden" until a host approves, so
+    # every "visible" filter already leaves it out. A flag, not a new status: changing the
+    # status CHECK would rebuild this self-referencing table on SQLite.
+    is_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    flagged_word: Mapped[str | None] = mapped_column(String(64))
     like_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 

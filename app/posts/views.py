@@ -27,6 +27,15 @@ from .services.text import normalise_tags
 
 bp = Blueprint("posts", __name__)
 
+HELD_NOTICE = _l(
+    "Your post contains a sensitive word, so it went to the hosts for review. "
+    "We will let you know when it is approved."
+)
+HELD_COMMENT_NOTICE = _l(
+    "Your comment contains a sensitive word, so the hosts will review it first. "
+    "We will let you know when it is approved."
+)
+
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
@@ -95,7 +104,12 @@ def new(slug: str) -> ResponseReturnValue:
         except Invalid as exc:
             apply_errors(form, exc)
         else:
-            notice = _("Posted!") if post.is_visible else _("Sent! It will appear once a host approves it.")
+            if post.is_visible:
+                notice = _("Posted!")
+            elif post.flagged_word:
+                notice = str(HELD_NOTICE)
+            else:
+                notice = _("Sent! It will appear once a host approves it.")
             return created(url_for("posts.show", slug=slug, post_id=post.id), notice=notice)
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -139,7 +153,9 @@ def edit(slug: str, post_id: int) -> ResponseReturnValue:
         except Invalid as exc:
             apply_errors(form, exc)
         else:
-            return created(url_for("posts.show", slug=slug, post_id=post.id), notice=_("Saved."))
+            held = post.status == "pending" and post.flagged_word
+            notice = str(HELD_NOTICE) if held else _("Saved.")
+            return created(url_for("posts.show", slug=slug, post_id=post.id), notice=notice)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "posts/edit.html", form=form, circle=circle, post=post, is_host=is_moderator(current_user, circle)
@@ -212,6 +228,7 @@ def comment(slug: str, post_id: int) -> ResponseReturnValue:
     return respond(
         "posts/_comments.html",
         url_for("posts.show", slug=slug, post_id=post.id, _anchor=f"comment-{created_comment.id}"),
+        notice=str(HELD_COMMENT_NOTICE) if created_comment.is_pending else None,
     )
 
 
@@ -341,5 +358,6 @@ def manage(slug: str) -> ResponseReturnValue:
         "posts/manage.html",
         circle=circle,
         queue=queue,
+        pending_checkin_comments=checkins.list_held_comments(current_user, circle),
         can_cohost=can(current_user, "circle.manage_cohosts", circle),
     )

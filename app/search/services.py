@@ -14,6 +14,7 @@ from app.circles.services import get_circle, my_circle_ids
 from app.core.db import db
 from app.core.permissions import is_admin, is_signed_in, policy, require
 from app.posts.models import Post, PostTag
+from app.safety.services import blocked_ids
 
 from . import adapters, indexer, pg_backend
 from .adapters import Shown
@@ -107,11 +108,11 @@ def search(
     else:
         ids = list(db.session.scalars(denied)) if denied is not None else None
         raw, results.has_next = chosen.search(terms, denied=ids, **options)
-    results.hits = _hydrate(raw)
+    results.hits = _hydrate(raw, hidden_authors=blocked_ids(actor) if raw else set())
     return results
 
 
-def _hydrate(raw: list[dict[str, Any]]) -> list[Hit]:
+def _hydrate(raw: list[dict[str, Any]], *, hidden_authors: set[int] | None = None) -> list[Hit]:
     """Load the cards of a page of hits: one query per kind, whatever the page size."""
     shown: dict[tuple[str, int], Shown] = {}
     for kind, ids in adapters.group([(h["kind"], h["ref_id"]) for h in raw]).items():
@@ -121,6 +122,8 @@ def _hydrate(raw: list[dict[str, Any]]) -> list[Hit]:
         card = shown.get((item["kind"], item["ref_id"]))
         if card is None:
             continue  # hidden or deleted since it was indexed: the database has the last word
+        if hidden_authors and card.author.id in hidden_authors:
+            continue  # written by a member the searcher blocked
         title = item["title"] or escape(card.title)
         snippet = item["snippet"] or escape(card.body[:160])
         hits.append(Hit(shown=card, title=title, snippet=snippet))

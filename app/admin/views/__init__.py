@@ -1,5 +1,5 @@
 """Admin console views, by area; importing them registers their routes on `admin.bp`."""
 
-from . import dashboard, people, segments, settings
+from . import dashboard, people, segments, settings, words
 
-__all__ = ["dashboard", "people", "segments", "settings"]
+__all__ = ["dashboard", "people", "segments", "settings", "words"]

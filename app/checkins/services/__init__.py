@@ -22,7 +22,9 @@ from .campaigns import (
     send_reminders,
     weekly_run_start,
 )
-from .comments import MAX_COMMENT, comment_on_checkin, comments_for
+from .comments import MAX_COMMENT, comment_on_checkin, comments_for, list_held_comments
+from .comments import get_comment as get_checkin_comment
+from .comments import moderate_comment as moderate_checkin_comment
 from .feeds import (
     Progress,
     circle_checkins,
@@ -58,14 +60,17 @@ __all__ = [
     "get_campaign_by_id",
     "get_checkin",
     "get_checkin_by_id",
+    "get_checkin_comment",
     "get_progress",
     "liked_ids",
     "list_badge_choices",
     "list_checkins",
     "list_circle_campaigns",
+    "list_held_comments",
     "list_recommended",
     "list_tier_choices",
     "locked_tier",
+    "moderate_checkin_comment",
     "my_checkins",
     "record_checkin",
     "review_checkin",

@@ -15,6 +15,7 @@ from app.core import clock
 from app.core.db import db
 from app.core.pagination import Page, keyset
 from app.core.permissions import is_signed_in, require
+from app.safety.services import not_blocked_by
 
 from ..models import Campaign, CampaignRun, Checkin, CheckinLike, CheckinReview, Completion, RunProgress
 from .recording import MAKEUP_GRACE_DAYS
@@ -29,35 +30,43 @@ def list_checkins(
 ) -> Page[Checkin]:
     """A campaign's check-ins, newest first (one SELECT a page)."""
     require(actor, "campaign.view", circle)
-    query = select(Checkin).where(Checkin.campaign_id == campaign.id)
+    query = select(Checkin).where(Checkin.campaign_id == campaign.id, not_blocked_by(actor, Checkin.user_id))
     return keyset(query, [(Checkin.id, True)], cursor=cursor, limit=PAGE_SIZE)
 
 
 def circle_checkins(actor: Any, circle: Circle, *, cursor: str | None = None) -> Page[Checkin]:
     """Every campaign's check-ins in a circle, newest first: the circle's check-ins tab."""
     require(actor, "campaign.view", circle)
-    query = select(Checkin).where(Checkin.circle_id == circle.id)
+    query = select(Checkin).where(Checkin.circle_id == circle.id, not_blocked_by(actor, Checkin.user_id))
     return keyset(query, [(Checkin.id, True)], cursor=cursor, limit=PAGE_SIZE)
 
 
-def list_recommended(campaign: Campaign, *, limit: int = 10) -> list[Checkin]:
-    """The hosts' recommended check-ins (推荐), newest first."""
+def list_recommended(campaign: Campaign, *, limit: int = 10, viewer: Any = None) -> list[Checkin]:
+    """The hosts' recommended check-ins (推荐), newest first (none by members the viewer blocked)."""
     query = (
         select(Checkin)
-        .where(Checkin.campaign_id == campaign.id, Checkin.is_recommended.is_(True))
+        .where(
+            Checkin.campaign_id == campaign.id,
+            Checkin.is_recommended.is_(True),
+            not_blocked_by(viewer, Checkin.user_id),
+        )
         .order_by(Checkin.id.desc())
         .limit(limit)
     )
     return list(db.session.scalars(query))
 
 
-def reviews_for(checkin_ids: Iterable[int]) -> dict[int, list[CheckinReview]]:
+def reviews_for(checkin_ids: Iterable[int], *, viewer: Any = None) -> dict[int, list[CheckinReview]]:
     """The hosts' reviews of these check-ins, oldest first (one query for a page)."""
     wanted = list(checkin_ids)
     out: dict[int, list[CheckinReview]] = defaultdict(list)
     if not wanted:
         return out
-    query = select(CheckinReview).where(CheckinReview.checkin_id.in_(wanted)).order_by(CheckinReview.id)
+    query = (
+        select(CheckinReview)
+        .where(CheckinReview.checkin_id.in_(wanted), not_blocked_by(viewer, CheckinReview.author_id))
+        .order_by(CheckinReview.id)
+    )
     for review in db.session.scalars(query):
         out[review.checkin_id].append(review)
     return out

@@ -17,6 +17,7 @@ from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import can, is_signed_in, policy, require
 from app.notifications.services import notify, register_kind
+from app.safety.services import find_sensitive
 
 from ..models import Post, PostFile, PostTag
 from . import abuse
@@ -161,6 +162,11 @@ def post_url(post: Post) -> str:
 def went_public(post: Post) -> None:
     """A post became visible (created without review, or approved)."""
     change_post_count(post.circle_id, 1)
+    if post.published_at is not None:
+        # Approved again after an edit held it: visible again (the approval tells search),
+        # but published only once: points, webhooks and @mentions are not repeated.
+        return
+    post.published_at = clock.now()
     events.publish(
         events.PostPublished(
             post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, kind=post.kind
@@ -181,7 +187,9 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
     moderator = is_moderator(actor, circle)
     if not moderator:
         abuse.check_post(actor, body=body, title=title, image_count=len(draft.images))
-    status = "pending" if circle.require_approval and not moderator else "published"
+    # Hosts approve their own circle's queue, so their words are not held for it.
+    flagged = None if moderator else find_sensitive(title, body, " ".join(tags))
+    status = "pending" if (circle.require_approval or flagged) and not moderator else "published"
     post = Post(
         circle_id=circle.id,
         author_id=actor.id,
@@ -190,6 +198,7 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
         tags=tags,
         status=status,
         is_material=bool(draft.is_material and moderator),
+        flagged_word=flagged,
         created_at=clock.now(),
     )
     post.circle = circle
@@ -201,15 +210,19 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
     if status == "published":
         went_public(post)
     else:
-        for host_id in moderator_ids(circle):
-            notify(
-                host_id,
-                "post.pending",
-                actor_id=actor.id,
-                url=f"/c/{circle.slug}/manage#pending",
-                params={"circle": circle.name},
-            )
+        _tell_hosts(actor, circle)
     return post
+
+
+def _tell_hosts(actor: Any, circle: Circle) -> None:
+    for host_id in moderator_ids(circle):
+        notify(
+            host_id,
+            "post.pending",
+            actor_id=actor.id,
+            url=f"/c/{circle.slug}/manage#pending",
+            params={"circle": circle.name},
+        )
 
 
 @use_case
@@ -255,13 +268,34 @@ def edit_post(actor: Any, post: Post, draft: Draft) -> Post:
     require(actor, "post.edit", post)
     tags = _validate(draft, existing_images=len(post.images), existing_files=len(post.attachments))
     post.title, post.body = draft.title.strip(), draft.body.strip()
-    if is_moderator(actor, post.circle):
+    moderator = is_moderator(actor, post.circle)
+    if moderator:
         post.is_material = draft.is_material
     post.edited_at = clock.now()
     _set_tags(post, tags)
     _store_files(post, draft, actor.id)
+    flagged = None if moderator else find_sensitive(post.title, post.body, " ".join(tags))
+    post.flagged_word = flagged  # what the hosts' queue shows is always the current text's
+    if flagged:
+        _hold_for_review(actor, post)
     events.publish(events.PostEdited(post_id=post.id, author_id=post.author_id, circle_id=post.circle_id))
     return post
+
+
+def _hold_for_review(actor: Any, post: Post) -> None:
+    """An edit added a sensitive word: a published post goes back to the hosts' queue."""
+    result = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.status == "published")
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return  # pending already (or hidden by the hosts): nothing becomes public
+    db.session.expire(post, ["status"])
+    change_post_count(post.circle_id, -1)
+    events.publish(events.PostVisibilityChanged(post_id=post.id, circle_id=post.circle_id, status="pending"))
+    _tell_hosts(actor, post.circle)
 
 
 @use_case

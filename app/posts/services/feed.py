@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from app.circles.models import Circle, Membership
 from app.core.db import db
 from app.core.errors import Invalid
 from app.core.pagination import Page, keyset
 from app.core.permissions import is_signed_in, require
+from app.safety.services import not_blocked_by
 
 from ..models import Comment, Like, Post, PostTag
 
@@ -35,7 +36,9 @@ def circle_feed(
     if tab == "checkins":
         # Check-ins have their own table and arrive with campaigns.
         return Page(items=[], next_cursor=None)
-    query = select(Post).where(Post.circle_id == circle.id, Post.status == "published")
+    query = select(Post).where(
+        Post.circle_id == circle.id, Post.status == "published", not_blocked_by(actor, Post.author_id)
+    )
     if tab == "featured":
         query = query.where(Post.is_featured.is_(True))
     elif tab == "materials":
@@ -54,7 +57,9 @@ def home_feed(actor: Any, *, cursor: str | None = None, limit: int = PAGE_SIZE) 
     if not is_signed_in(actor):
         return Page(items=[], next_cursor=None)
     mine = select(Membership.circle_id).where(Membership.user_id == actor.id, Membership.status == "active")
-    query = select(Post).where(Post.circle_id.in_(mine), Post.status == "published")
+    query = select(Post).where(
+        Post.circle_id.in_(mine), Post.status == "published", not_blocked_by(actor, Post.author_id)
+    )
     return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
 
 
@@ -73,11 +78,21 @@ def liked_ids(actor: Any, kind: str, ids: Iterable[int]) -> set[int]:
 
 
 def list_comments(actor: Any, post: Post, *, moderator: bool = False) -> list[tuple[Comment, list[Comment]]]:
-    """Top-level comments with their replies, oldest first (one query)."""
+    """Top-level comments with their replies, oldest first (one query).
+
+    Hosts also see hidden ones and those held for review; an author sees their own held
+    comments; nobody sees comments of members they blocked.
+    """
     statuses = ("visible", "hidden") if moderator else ("visible",)
+    shown: ColumnElement[bool] = Comment.status.in_(statuses)
+    if is_signed_in(actor) and not moderator:
+        own_held = and_(
+            Comment.author_id == actor.id, Comment.is_pending.is_(True), Comment.status == "hidden"
+        )
+        shown = or_(shown, own_held)
     query = (
         select(Comment)
-        .where(Comment.post_id == post.id, Comment.status.in_(statuses))
+        .where(Comment.post_id == post.id, shown, not_blocked_by(actor, Comment.author_id))
         .order_by(Comment.id)
         .limit(1000)
     )

@@ -18,10 +18,10 @@ from app.core.permissions import require
 from app.notifications.services import notify, register_kind
 
 from ..models import Comment, Post, Report
-from .content import change_post_count, post_url, went_public
+from .content import change_post_count, notify_mentions, post_url, went_public
 
 POST_ACTIONS = ("approve", "reject", "pin", "unpin", "feature", "unfeature", "hide", "unhide", "delete")
-COMMENT_ACTIONS = ("hide", "unhide", "delete")
+COMMENT_ACTIONS = ("approve", "reject", "hide", "unhide", "delete")
 
 register_kind("post.approved", _l("Your post “%(title)s” was approved"))
 register_kind("post.rejected", _l("Your post “%(title)s” was not approved: %(reason)s"))
@@ -29,6 +29,17 @@ register_kind("post.featured", _l("Your post “%(title)s” was featured 🎉")
 register_kind("post.hidden", _l("Your post “%(title)s” was hidden by the hosts: %(reason)s"))
 register_kind("post.deleted", _l("Your post “%(title)s” was removed by the hosts: %(reason)s"))
 register_kind("comment.removed", _l("Your comment was removed by the hosts: %(reason)s"))
+register_kind("comment.approved", _l("Your comment was approved and is now visible"))
+register_kind("comment.rejected", _l("Your comment was not approved: %(reason)s"))
+
+# comment action -> (statuses it applies to, whether the comment must be held, new status)
+_COMMENT_TRANSITIONS: dict[str, tuple[tuple[str, ...], bool | None, str]] = {
+    "approve": (("hidden",), True, "visible"),
+    "reject": (("hidden",), True, "deleted"),
+    "hide": (("visible",), False, "hidden"),
+    "unhide": (("hidden",), False, "visible"),
+    "delete": (("visible", "hidden"), None, "deleted"),
+}
 
 # action -> (statuses it applies to, values it sets)
 _TRANSITIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
@@ -124,21 +135,20 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
 
 @use_case
 def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str = "") -> Comment:
-    """hide / unhide / delete a comment, audited."""
+    """approve / reject (held for review), hide / unhide / delete a comment, audited."""
     circle = db.session.get(Circle, comment.circle_id)
     require(actor, "circle.view_content", circle)
     require(actor, "circle.moderate", circle)
     if action not in COMMENT_ACTIONS:
         raise Invalid(fields={"action": _l("Unknown action.")})
     reason = (reason or "").strip()[:500]
-    old = {"hide": ("visible",), "unhide": ("hidden",), "delete": ("visible", "hidden")}[action]
-    new = {"hide": "hidden", "unhide": "visible", "delete": "deleted"}[action]
-    before = comment.status
+    old, held, new = _COMMENT_TRANSITIONS[action]
+    before, was_held = comment.status, comment.is_pending
+    query = update(Comment).where(Comment.id == comment.id, Comment.status.in_(old))
+    if held is not None:
+        query = query.where(Comment.is_pending.is_(held))
     result = db.session.execute(
-        update(Comment)
-        .where(Comment.id == comment.id, Comment.status.in_(old))
-        .values(status=new)
-        .execution_options(synchronize_session=False)
+        query.values(status=new, is_pending=False).execution_options(synchronize_session=False)
     )
     db.session.refresh(comment)
     if result.rowcount:  # type: ignore[attr-defined]
@@ -150,21 +160,43 @@ def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str =
                 .values(comment_count=Post.comment_count + delta)
                 .execution_options(synchronize_session=False)
             )
-        events.publish(
-            events.CommentVisibilityChanged(
-                comment_id=comment.id, post_id=comment.post_id, circle_id=comment.circle_id, status=new
+        if action == "approve":
+            _publish_held_comment(actor, comment)
+        else:
+            events.publish(
+                events.CommentVisibilityChanged(
+                    comment_id=comment.id, post_id=comment.post_id, circle_id=comment.circle_id, status=new
+                )
             )
-        )
-        if action != "unhide":
+        if action == "reject" or (action == "delete" and was_held):
+            notify(comment.author_id, "comment.rejected", actor_id=actor.id, params={"reason": reason or "-"})
+        elif action in ("hide", "delete"):
             _resolve_reports("comment", comment.id)
             notify(comment.author_id, "comment.removed", actor_id=actor.id, params={"reason": reason or "-"})
     audit.record(actor, f"comment.{action}", comment, reason=reason, circle_id=comment.circle_id)
     return comment
 
 
+def _publish_held_comment(actor: Any, comment: Comment) -> None:
+    """An approved comment appears as if just written: points, replies and @mentions now."""
+    post = db.session.get(Post, comment.post_id)
+    if post is None:
+        return
+    events.publish(
+        events.CommentCreated(
+            comment_id=comment.id, post_id=post.id, author_id=comment.author_id, circle_id=post.circle_id
+        )
+    )
+    url = post_url(post) + f"#comment-{comment.id}"
+    author = db.session.get(User, comment.author_id)
+    notify_mentions(comment.body, actor=author, circle=post.circle, url=url, kind="comment.mention")
+    notify(comment.author_id, "comment.approved", actor_id=actor.id, url=url)
+
+
 @dataclass
 class Queue:
     pending_posts: list[Post]
+    pending_comments: list[tuple[Comment, Post | None]]
     reports: list[tuple[Report, Post | None, Comment | None]]
     join_requests: list[Membership]
     members: list[Membership]
@@ -184,6 +216,14 @@ def get_queue(actor: Any, circle: Circle) -> Queue:
             .limit(50)
         ).unique()
     )
+    held = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.circle_id == circle.id, Comment.is_pending.is_(True), Comment.status == "hidden")
+            .order_by(Comment.id)
+            .limit(50)
+        ).unique()
+    )
     reports = list(
         db.session.scalars(
             select(Report)
@@ -192,7 +232,7 @@ def get_queue(actor: Any, circle: Circle) -> Queue:
             .limit(50)
         ).unique()
     )
-    post_ids = {r.post_id for r in reports}
+    post_ids = {r.post_id for r in reports} | {c.post_id for c in held}
     comment_ids = {r.target_id for r in reports if r.target_kind == "comment"}
     posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(post_ids))).unique()}
     comments = {
@@ -223,6 +263,7 @@ def get_queue(actor: Any, circle: Circle) -> Queue:
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids))).unique()}
     return Queue(
         pending_posts=pending,
+        pending_comments=[(c, posts.get(c.post_id)) for c in held],
         reports=rows,
         join_requests=requests,
         members=members,

@@ -8,17 +8,22 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.circles.services import check_can_participate
+from app.circles.policies import is_moderator
+from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events
 from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_signed_in, policy, require
+from app.notifications.services import notify, register_kind
+from app.safety.services import find_sensitive
 
 from ..models import Comment, Like, Post, Report
 from . import abuse
 from .content import notify_mentions, post_url
 
 MAX_COMMENT = 2000
+
+register_kind("comment.pending", _l("%(actor)s commented in %(circle)s: waiting for your review"))
 
 
 @policy("post.like")
@@ -63,6 +68,8 @@ def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None =
         if parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id) or parent
     abuse.check_comment(actor, body=body)
+    # Hosts approve their own circle's queue, so their words are not held for it.
+    flagged = None if is_moderator(actor, post.circle) else find_sensitive(body)
     comment = Comment(
         post_id=post.id,
         circle_id=post.circle_id,
@@ -71,6 +78,8 @@ def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None =
         body=body,
         created_at=clock.now(),
     )
+    if flagged:
+        return _hold_for_review(actor, post, comment, flagged)
     db.session.add(comment)
     db.session.execute(
         update(Post)
@@ -86,6 +95,22 @@ def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None =
         )
     )
     notify_mentions(body, actor=actor, circle=post.circle, url=post_url(post), kind="comment.mention")
+    return comment
+
+
+def _hold_for_review(actor: Any, post: Post, comment: Comment, word: str) -> Comment:
+    """A sensitive word: the comment waits, hidden, in the hosts' queue (nothing is paid yet)."""
+    comment.status, comment.is_pending, comment.flagged_word = "hidden", True, word
+    db.session.add(comment)
+    db.session.flush()
+    for host_id in moderator_ids(post.circle):
+        notify(
+            host_id,
+            "comment.pending",
+            actor_id=actor.id,
+            url=f"/c/{post.circle.slug}/manage#pending-comments",
+            params={"circle": post.circle.name},
+        )
     return comment
 
 
