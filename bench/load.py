@@ -115,6 +115,7 @@ def _cookies(headers: list[tuple[str, str]], previous: str) -> str:
 def hammer(port: int, path: str, *, seconds: float, threads: int, cookie: str = "") -> dict[str, Any]:
     """Requests per second for `path` over `seconds` with `threads` keep-alive clients."""
     done = [0] * threads
+    redirects = [0] * threads
     errors = [0] * threads
     stop = time.monotonic() + seconds
 
@@ -131,6 +132,7 @@ def hammer(port: int, path: str, *, seconds: float, threads: int, cookie: str = 
                 # A redirect (the store sends visitors to the login page) is an answer too.
                 if response.status < 400:
                     done[n] += 1
+                    redirects[n] += response.status >= 300
                 else:
                     errors[n] += 1
                 if response.getheader("Connection", "").lower() == "close" or response.will_close:
@@ -151,7 +153,13 @@ def hammer(port: int, path: str, *, seconds: float, threads: int, cookie: str = 
     for thread in pool:
         thread.join()
     elapsed = time.monotonic() - started
-    return {"path": path, "requests": sum(done), "errors": sum(errors), "rps": round(sum(done) / elapsed, 1)}
+    return {
+        "path": path,
+        "requests": sum(done),
+        "redirects": sum(redirects),
+        "errors": sum(errors),
+        "rps": round(sum(done) / elapsed, 1),
+    }
 
 
 def run_throughput(

@@ -21,6 +21,11 @@ def markdown(result: dict[str, Any]) -> str:
         f"{seed.get('search_index_seconds')} s"
         + (f", Whoosh index {seed['whoosh_index_seconds']} s" if seed.get("whoosh_index_seconds") else ""),
         "",
+        *(
+            ["Search index not built (`--no-search-index`): the search rows measure an empty index.", ""]
+            if seed and seed.get("search_index_seconds") is None
+            else []
+        ),
         "## Server-side latency (in-process, warm)",
         "",
         "| route | kind | requests | p50 ms | p95 ms | p99 ms | SQL statements | statuses |",
@@ -45,13 +50,19 @@ def markdown(result: dict[str, Any]) -> str:
             f"`/healthz` ceiling: {throughput['healthz_rps']} req/s before, "
             f"{throughput['healthz_rps_after']} req/s after.",
             "",
-            "| route | audience | req/s | ratio to /healthz | errors |",
-            "| --- | --- | ---: | ---: | ---: |",
+            "| route | audience | req/s | ratio to /healthz | redirects | errors |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
         ]
         for row in throughput["rows"]:
             lines.append(
-                f"| {row['route']} | {row['audience']} | {row['rps']} | {row['ratio']} | {row['errors']} |"
+                f"| {row['route']} | {row['audience']} | {row['rps']} | {row['ratio']} | "
+                f"{row.get('redirects', 0)} | {row['errors']} |"
             )
+        lines += [
+            "",
+            "A route answered by redirects (the store sends visitors to the login page) measures "
+            "the redirect, not the page.",
+        ]
     lines += ["", "## Budgets", ""]
     if result["violations"]:
         lines += [f"- FAILED: {v}" for v in result["violations"]]
