@@ -69,6 +69,13 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     return create_app(config)
 
 
+def close(app: Flask) -> None:
+    """Give the app's database connections back (each benchmark app has its own pool)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def login(app: Flask, user_id: int) -> FlaskClient:
     """A client whose session belongs to `user_id` (no password hashing in the measured setup)."""
     client = app.test_client()
@@ -153,6 +160,7 @@ def run_latency(
         _search(meta, requests=requests, warmup=warmup, backends=search_backends, overrides=overrides)
     )
     routes.extend(_writes(app, meta, counter, member, writes=writes))
+    close(app)
     return routes
 
 
@@ -173,6 +181,7 @@ def _search(
                 app, Route(f"{label} ({backend})", "search", backend=backend), counter, calls, warmup
             )
             routes.append(route)
+        close(app)
     return routes
 
 
