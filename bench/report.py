@@ -18,7 +18,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"Versions: {versions}",
         "",
         f"Seeding: {seed.get('seconds')} s wall ({seed.get('cpu_seconds')} s CPU), search index "
-        f"{seed.get('search_index_seconds')} s"
+        + (f"{seed['search_index_seconds']} s" if seed.get("search_index_seconds") else "not built")
         + (f", Whoosh index {seed['whoosh_index_seconds']} s" if seed.get("whoosh_index_seconds") else ""),
         "",
         *(

@@ -111,7 +111,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, Any]]:
             (instance / "quanzi.db").unlink(missing_ok=True)
         _flask(env, "db", "upgrade")
         _flask(env, "seed-bench", "--scale", args.scale, *args.seed_args.split())
-        if is_pg:
+        if is_pg and "--no-search-index" not in args.seed_args.split():
             # The benchmark reports both backends: build the Whoosh index too.
             started = time.monotonic()
             _flask({**env, "SEARCH_BACKEND": "whoosh"}, "search", "reindex")
