@@ -6,6 +6,8 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+BENCH_SCALE ?= S
+BENCH_ARGS ?=
 
 .PHONY: install run test lint typecheck pytest test-pg test-scaled translations serve bench clean
 
@@ -54,6 +56,12 @@ test-scaled: install
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
 	QUANZI_LIVE_WORKERS=$${QUANZI_LIVE_WORKERS:-4} \
 	$(VENV)/bin/pytest -m "browser or scaled" $(PYTEST_ARGS)
+
+# The benchmark (README "Benchmark"): seeds instance/bench-<scale> on first use, measures
+# latency, statement counts and throughput, writes bench/results/, checks the budgets.
+# DATABASE_URL=postgresql+psycopg://... benchmarks PostgreSQL (both search backends).
+bench: install
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

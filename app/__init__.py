@@ -34,6 +34,7 @@ from app.accounts.cli import users_cli
 from app.accounts.services import load_user_from_session
 from app.accounts.views import unauthorized
 from app.badges.cli import badges_cli
+from app.benchseed.cli import seed_bench_command
 from app.checkins.cli import campaigns_cli
 from app.core.cli import backup_command
 from app.core.db import configure_sqlite, db
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bench_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(points_cli)
     app.cli.add_command(badges_cli)

@@ -1,0 +1,1 @@
+"""Synthetic benchmark data (`flask seed-bench`): bulk-generated, consistent with the app's invariants."""
