@@ -297,12 +297,14 @@ def write_posts(sink: Sink, world: World, rng: random.Random, scale: Scale) -> N
                 json.dumps(tags, ensure_ascii=False), status[pid], 1 if pid in pinned else 0,
                 pid in featured, rng.random() < 0.03 and world.post_live[pid],
                 post_likes.get(pid, 0), visible_count[pid], sink.ts(world.post_ts[pid]),
+                # Published once (points and mentions are never repeated on a re-approval).
+                sink.ts(world.post_ts[pid]) if status[pid] != "pending" else None,
             )  # fmt: skip
 
     sink.write(
         "post",
         ("id", "circle_id", "author_id", "kind", "title", "body", "tags", "status", "pin_rank",
-         "is_featured", "is_material", "like_count", "comment_count", "created_at"),
+         "is_featured", "is_material", "like_count", "comment_count", "created_at", "published_at"),
         post_rows(),
     )  # fmt: skip
     sink.write(
