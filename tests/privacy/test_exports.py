@@ -212,11 +212,11 @@ def test_export_page_query_count(app, member, member_client, count_queries, no_t
     with count_queries() as q:
         response = member_client.get("/me/export")
     assert response.get_data(as_text=True).count("data-export-id=") == 3
-    # user (session), the exports list, the unread badge and points chip of the layout.
+    # user (session), the exports list, the layout's unread badge and the site settings.
     assert q.count == EXPECTED_EXPORT_PAGE_QUERIES, q.statements
 
 
-EXPECTED_EXPORT_PAGE_QUERIES = 3
+EXPECTED_EXPORT_PAGE_QUERIES = 4
 
 
 def test_a_failed_build_is_shown_and_leaves_no_file(app, member, member_client, no_threads, monkeypatch):
