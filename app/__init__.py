@@ -21,6 +21,7 @@ from app import (
     points,
     posts,
     search,
+    share,
     site,
     store,
     webhooks,
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
         search,
         growth,
+        share,
         admin,
     ):
         app.register_blueprint(feature.bp)
