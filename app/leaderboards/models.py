@@ -113,7 +113,7 @@ class PrizePayout(Base):
     __tablename__ = "leaderboard_prize_payout"
     __table_args__ = (
         UniqueConstraint("prize_id", "week", "user_id"),
-        Index("ix_leaderboard_prize_payout_scope", "scope", "scope_id", "id"),
+        Index("ix_leaderboard_prize_payout_scope", "scope", "scope_id", "week", "rank", "id"),
         CheckConstraint("status IN ('paid', 'unavailable')", name="status"),
     )
 

@@ -189,9 +189,10 @@ def list_prizes(scope: services.Scope) -> list[Prize]:
 
 
 def list_payouts(scope: services.Scope, *, cursor: str | None = None) -> Page[PrizePayout]:
-    """Past winners of the board's prizes, newest first (public, like the board)."""
+    """Past winners of the board's prizes: newest week first, then by rank (public, like the board)."""
     query = select(PrizePayout).where(PrizePayout.scope == scope.kind, PrizePayout.scope_id == scope.id)
-    return keyset(query, [(PrizePayout.id, True)], cursor=cursor, limit=HISTORY_PAGE)
+    order = [(PrizePayout.week, True), (PrizePayout.rank, False), (PrizePayout.id, False)]
+    return keyset(query, order, cursor=cursor, limit=HISTORY_PAGE)
 
 
 # --- Paying --------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def upgrade():
     sa.UniqueConstraint('prize_id', 'week', 'user_id', name=op.f('uq_leaderboard_prize_payout_prize_id_week_user_id'))
     )
     with op.batch_alter_table('leaderboard_prize_payout', schema=None) as batch_op:
-        batch_op.create_index('ix_leaderboard_prize_payout_scope', ['scope', 'scope_id', 'id'], unique=False)
+        batch_op.create_index('ix_leaderboard_prize_payout_scope', ['scope', 'scope_id', 'week', 'rank', 'id'], unique=False)
 
     # The share-visit earning rule (SPEC section 4: an earn, tier multiplier applies):
     # 2 points a new visitor, at most 5 paid visits a day; admins edit it in /admin/rules.

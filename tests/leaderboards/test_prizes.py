@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -188,3 +189,14 @@ def test_cli_close_week_reports_prizes(app, week):
     assert "paid 3 prize(s)" in result.output
     again = app.test_cli_runner().invoke(args=["leaderboards", "close-week"])
     assert "paid 0 prize(s)" in again.output
+
+
+def test_history_pages_by_cursor_newest_week_first(app, week, anon, monkeypatch):
+    prizes.close_week()
+    monkeypatch.setattr(prizes, "HISTORY_PAGE", 2)
+    first = html_of(anon.get("/leaderboards?scope=reading"))
+    assert re.findall(r'data-rank="(\d)" data-week', first) == ["1", "2"]
+    more = re.search(r'href="([^"]*history=[^"#]+)', first)
+    assert more is not None
+    second = html_of(anon.get(more.group(1).replace("&amp;", "&")))
+    assert re.findall(r'data-rank="(\d)" data-week', second) == ["3"]
