@@ -1,4 +1,5 @@
-"""Sharing a post on a phone: open the share sheet, copy my link, see its QR code; then a\nboard's prizes and past winners."""
+"""Sharing a post on a phone: open the share sheet, copy my link, see its QR code; then a
+board's prizes and past winners."""
 
 from __future__ import annotations
 
