@@ -129,6 +129,7 @@ def create_prize(actor: Any, scope_key: str, data: PrizeInput) -> Prize:
         actor,
         "leaderboards.prize.create",
         prize,
+        circle_id=scope.circle.id if scope.circle is not None else None,
         data={
             "scope": scope.key,
             "metric": prize.metric,
@@ -162,7 +163,8 @@ def remove_prize(actor: Any, prize_id: int) -> Prize:
     prize = db.session.get(Prize, prize_id)
     if prize is None:
         raise NotFound()
-    require(actor, "leaderboards.manage_prizes", scope_of(prize))
+    scope = scope_of(prize)
+    require(actor, "leaderboards.manage_prizes", scope)
     moved = db.session.execute(
         update(Prize)
         .where(Prize.id == prize_id, Prize.is_active.is_(True))
@@ -173,7 +175,11 @@ def remove_prize(actor: Any, prize_id: int) -> Prize:
         raise Conflict(_l("This prize was already removed."))
     db.session.refresh(prize)
     audit.record(
-        actor, "leaderboards.prize.remove", prize, data={"scope": prize.scope, "scope_id": prize.scope_id}
+        actor,
+        "leaderboards.prize.remove",
+        prize,
+        circle_id=scope.circle.id if scope.circle is not None else None,
+        data={"scope": prize.scope, "scope_id": prize.scope_id},
     )
     return prize
 

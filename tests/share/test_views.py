@@ -61,7 +61,7 @@ def test_guest_sheet_has_the_plain_link(shared, anon):
     _circle, post = shared
     html = html_of(anon.get(f"/c/reading/p/{post.id}"))
     assert f'value="http://localhost/c/reading/p/{post.id}"' in html
-    assert "?ref=" not in html
+    assert "?ref=" not in html and "登录后分享你的专属链接，还能赚积分。" in html
 
 
 def test_campaign_and_certificate_pages_have_the_sheet(app, host, member, member_client):
