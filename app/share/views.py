@@ -93,6 +93,12 @@ def share_rule() -> tuple[int, int | None]:
     return services.share_rule()
 
 
+@bp.app_template_global("share_stats")
+def share_stats(user_id: int) -> tuple[int, int]:
+    """(new visitors, points earned) through a member's share links (for /me/invite)."""
+    return services.count_visits(user_id)
+
+
 @bp.app_template_global("anyone_can")
 def anyone_can(action: str, target: Any = None) -> bool:
     """Whether a logged-out visitor may `action` (Open Graph tags only describe such pages)."""

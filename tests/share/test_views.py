@@ -196,3 +196,12 @@ def test_points_page_names_the_share_rule(app, shared, member, member_client):
     visit(app, f"/c/reading/p/{post.id}?ref={member.invite_code}")
     html = html_of(member_client.get("/me/points"))
     assert "好友通过我的分享链接访问" in html
+
+
+def test_invite_page_counts_share_visits(app, shared, member, member_client):
+    _circle, post = shared
+    for _ in range(2):
+        visit(app, f"/c/reading/p/{post.id}?ref={member.invite_code}")
+    html = html_of(member_client.get("/me/invite"))
+    assert 'data-share-visits="2" data-share-points="4"' in html
+    assert "你的分享链接已带来 2 位新访客，为你赢得 4 积分。" in html
