@@ -53,7 +53,8 @@ def prize_metric(metric: str) -> str:
 
 def _prize_form(board: services.Board, form: PrizeForm | None = None) -> PrizeForm:
     form = form or PrizeForm(formdata=None, scope=board.scope.key, metric=board.metric)
-    form.item_id.choices = [(str(item.id), f"{item.title} · {item.stock}") for item in store.list_items()]
+    items = [(str(item.id), f"{item.title} · {item.stock}") for item in store.list_items()]
+    form.item_id.choices = [("", "—"), *items]
     return form
 
 

@@ -56,4 +56,9 @@ def test_open_the_share_sheet_copy_the_link_and_see_the_qr(page, live_server, sh
     assert page.locator("#prize-history [data-payout-id]").count() >= 3
     assert_fits_the_phone(page)
     shot(page, "board-prizes")
+    # zhaoyue co-hosts the reading circle: the prize form opens in place.
+    page.locator(".lb-prize-new > summary").click()
+    assert page.locator(".lb-prize-new form select[name=kind]").is_visible()
+    assert_fits_the_phone(page)
+    shot(page, "board-prize-form")
     assert console_errors == []
