@@ -75,6 +75,12 @@ def clean_ref(value: str | None) -> str:
     return value.upper() if REF_RE.match(value) else ""
 
 
+def is_member_code(code: str) -> bool:
+    """Whether `code` is a member's invite code (what registration will accept)."""
+    sharer = accounts.get_by_invite_code(code) if code else None
+    return sharer is not None and not sharer.is_banned
+
+
 def strip_ref(url: str) -> str:
     """The URL without any `ref` parameter (what Open Graph's og:url should name)."""
     parts = urlsplit(url)

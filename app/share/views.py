@@ -52,7 +52,8 @@ def _visitor_and_ref(response: Response) -> Response:
     if not code:
         return response
     signed_in = current_user.is_authenticated
-    if not signed_in:
+    # Only a real member's code waits for sign-up: a junk one would block the form.
+    if not signed_in and services.is_member_code(code):
         session[SESSION_REF] = code
     try:
         services.record_visit(

@@ -205,3 +205,10 @@ def test_invite_page_counts_share_visits(app, shared, member, member_client):
     html = html_of(member_client.get("/me/invite"))
     assert 'data-share-visits="2" data-share-points="4"' in html
     assert "你的分享链接已带来 2 位新访客，为你赢得 4 积分。" in html
+
+
+def test_an_unknown_ref_is_not_prefilled_at_sign_up(app, shared):
+    _circle, post = shared
+    browser, _ = visit(app, f"/c/reading/p/{post.id}?ref=NOSUCH42")
+    page = html_of(browser.get("/auth/register"))
+    assert "NOSUCH42" not in page
