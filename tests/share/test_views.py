@@ -212,3 +212,10 @@ def test_an_unknown_ref_is_not_prefilled_at_sign_up(app, shared):
     browser, _ = visit(app, f"/c/reading/p/{post.id}?ref=NOSUCH42")
     page = html_of(browser.get("/auth/register"))
     assert "NOSUCH42" not in page
+
+
+def test_share_visits_earn_with_the_tier_multiplier(app, shared, member):
+    _circle, post = shared
+    ledger.adjust_balance(member.id, delta=5000, reason="尊享会员测试", actor_id=None)
+    visit(app, f"/c/reading/p/{post.id}?ref={member.invite_code}")
+    assert share_points(member.id) == 3  # 2 x 1.5 (尊享会员)
