@@ -25,6 +25,7 @@ from app import (
     privacy,
     safety,
     search,
+    share,
     site,
     store,
     webhooks,
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         growth,
         perks,
         privacy,
+        share,
         admin,
     ):
         app.register_blueprint(feature.bp)

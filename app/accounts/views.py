@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -47,8 +47,10 @@ def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
     form = RegisterForm()
-    if request.method == "GET" and request.args.get("invite"):
-        form.invite_code.data = request.args["invite"][:16]
+    # An invite link's ?invite=, else the code of a share link (?ref=) the guest came in by.
+    invite = request.args.get("invite") or session.get("share_ref") or ""
+    if request.method == "GET" and invite:
+        form.invite_code.data = str(invite)[:16]
     if form.validate_on_submit():
         try:
             user = services.register(

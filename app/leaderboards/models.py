@@ -1,14 +1,17 @@
-"""Leaderboard rollups (per user per day per scope), their idempotency keys, weekly titles."""
+"""Leaderboard rollups (per user per day per scope), their idempotency keys, weekly titles,
+and the prizes hosts and admins attach to weekly boards with their payouts."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.core import clock
 from app.core.db import Base, UTCDateTime
+from app.store.models import StoreItem
 
 SITE, CIRCLE, CAMPAIGN = "site", "circle", "campaign"
 TITLE_KINDS = ("points", "checkins")
@@ -62,3 +65,71 @@ class Title(Base):
     rank: Mapped[int]
     score: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+PRIZE_POINTS, PRIZE_ITEM = "points", "item"
+PRIZE_KINDS = (PRIZE_POINTS, PRIZE_ITEM)
+PAID, UNAVAILABLE = "paid", "unavailable"
+
+
+class Prize(Base):
+    """A prize attached to a weekly board: ranks `rank_from`..`rank_to` of (scope, metric)
+    win `amount` points or one `item_id` from the store, every week until switched off."""
+
+    __tablename__ = "leaderboard_prize"
+    __table_args__ = (
+        Index("ix_leaderboard_prize_scope", "scope", "scope_id", "is_active", "rank_from"),
+        CheckConstraint("scope IN ('site', 'circle', 'campaign')", name="scope"),
+        CheckConstraint("metric IN ('points', 'checkins', 'likes', 'invites')", name="metric"),
+        CheckConstraint("period = 'week'", name="period"),
+        CheckConstraint("rank_from >= 1 AND rank_to >= rank_from AND rank_to <= 50", name="ranks"),
+        CheckConstraint("kind IN ('points', 'item')", name="kind"),
+        CheckConstraint(
+            "(kind = 'points' AND amount > 0) OR (kind = 'item' AND item_id IS NOT NULL)", name="reward"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    scope_id: Mapped[int]  # 0 for the site
+    metric: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(8), default="week")
+    rank_from: Mapped[int]
+    rank_to: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(default=0)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("store_item.id", ondelete="RESTRICT"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    # Every prize line names its item: joined, one query saved per item prize.
+    item: Mapped[StoreItem | None] = relationship(lazy="joined")
+
+
+class PrizePayout(Base):
+    """One winner of one prize for one closed week: paid once, under the unique key."""
+
+    __tablename__ = "leaderboard_prize_payout"
+    __table_args__ = (
+        UniqueConstraint("prize_id", "week", "user_id"),
+        Index("ix_leaderboard_prize_payout_scope", "scope", "scope_id", "week", "rank", "id"),
+        CheckConstraint("status IN ('paid', 'unavailable')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prize_id: Mapped[int] = mapped_column(ForeignKey("leaderboard_prize.id", ondelete="CASCADE"))
+    # The prize's board, copied so the public history is one indexed range.
+    scope: Mapped[str] = mapped_column(String(8))
+    scope_id: Mapped[int]
+    week: Mapped[date]  # the Monday the week started
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    rank: Mapped[int]
+    score: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default=PAID)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("store_order.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    # The history shows the winner and what they won on every row: joined, 2 queries a row saved.
+    user: Mapped[User] = relationship(lazy="joined")
+    prize: Mapped[Prize] = relationship(lazy="joined")

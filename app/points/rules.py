@@ -11,8 +11,8 @@ from app.core.db import db
 
 from .models import PointsRule
 
-# Ledger `rule` values -> what the member reads on /me/points. The first ten are earning
-# rules (rows of points_rule, seeded by the migration); the rest name non-earning rows.
+# Ledger `rule` values -> what the member reads on /me/points. The first eleven are earning
+# rules (rows of points_rule, seeded by the migrations); the rest name non-earning rows.
 RULE_LABELS: dict[str, Any] = {
     "signin": _l("Daily sign-in"),
     "signin_bonus": _l("7-day streak bonus"),
@@ -24,6 +24,7 @@ RULE_LABELS: dict[str, Any] = {
     "featured": _l("Post featured"),
     "invite": _l("Friend's first check-in"),
     "task": _l("Newbie task"),
+    "share_visit": _l("Friend opened my share link"),
     "winback": _l("Welcome-back gift"),
     "birthday": _l("Birthday gift"),
     "redeem": _l("Store redemption"),

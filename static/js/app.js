@@ -49,14 +49,27 @@
     });
   });
 
-  // Copy buttons: <button data-copy="text">.
+  // Copy buttons: <button data-copy="text" data-copy-target="#input">. Without the
+  // clipboard API (plain http, old WebViews) the target input is selected for a long-press.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;
     event.preventDefault();
     var text = button.getAttribute("data-copy");
+    var selector = button.getAttribute("data-copy-target");
+    var input = selector ? document.querySelector(selector) : null;
+    function selectInput() {
+      if (!input) return;
+      input.focus();
+      input.select();
+      try {
+        if (document.execCommand("copy")) toast(TEXT.copied);
+      } catch (e) { /* the selection stays for a manual copy */ }
+    }
     if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(function () { toast(TEXT.copied); });
+      navigator.clipboard.writeText(text).then(function () { toast(TEXT.copied); }, selectInput);
+    } else {
+      selectInput();
     }
   });
 })();
