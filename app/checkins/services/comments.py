@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.circles.models import Circle
+from app.circles.policies import is_shadowed, shadow_filter
 from app.circles.services import check_can_participate
 from app.core import clock, events
 from app.core.db import db, use_case
@@ -46,7 +47,12 @@ def comment_on_checkin(actor: Any, circle: Circle, checkin: Checkin, *, body: st
     if not getattr(result, "rowcount", 0):
         raise NotFound()
     comment = CheckinComment(
-        checkin_id=checkin.id, circle_id=circle.id, author_id=actor.id, body=body, created_at=clock.now()
+        checkin_id=checkin.id,
+        circle_id=circle.id,
+        author_id=actor.id,
+        body=body,
+        shadowed=is_shadowed(actor, circle),
+        created_at=clock.now(),
     )
     db.session.add(comment)
     db.session.flush()
@@ -60,6 +66,8 @@ def comment_on_checkin(actor: Any, circle: Circle, checkin: Checkin, *, body: st
             circle_id=circle.id,
         )
     )
+    if comment.shadowed:
+        return comment  # a shadow-muted member's comments reach no one
     notify(
         checkin.user_id,
         "checkin.commented",
@@ -70,15 +78,20 @@ def comment_on_checkin(actor: Any, circle: Circle, checkin: Checkin, *, body: st
     return comment
 
 
-def comments_for(checkin_ids: Iterable[int]) -> dict[int, list[CheckinComment]]:
-    """Members' comments on these check-ins, oldest first (one query for a page)."""
+def comments_for(
+    checkin_ids: Iterable[int], *, viewer: Any = None, circle: Circle | None = None
+) -> dict[int, list[CheckinComment]]:
+    """Members' comments on these check-ins `viewer` may see, oldest first (one query a page)."""
     wanted = list(checkin_ids)
     out: dict[int, list[CheckinComment]] = defaultdict(list)
     if not wanted:
         return out
+    visible = shadow_filter(
+        viewer, circle, shadowed=CheckinComment.shadowed, author_id=CheckinComment.author_id
+    )
     query = (
         select(CheckinComment)
-        .where(CheckinComment.checkin_id.in_(wanted))
+        .where(CheckinComment.checkin_id.in_(wanted), visible)
         .order_by(CheckinComment.checkin_id, CheckinComment.id)
     )
     for comment in db.session.scalars(query):
