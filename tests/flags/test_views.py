@@ -184,6 +184,10 @@ def test_shadow_mute_from_four_viewpoints(app, world, circle, host, member, host
         assert ("透明打卡评论" in comments_page) is sees, viewer
     # The member sees nothing different: no mark anywhere on their own pages.
     assert "透明人" not in html_of(member_client.get(f"/c/reading/p/{post.id}"))
+    assert 'data-shadowed="y"' not in html_of(member_client.get(f"/c/reading/campaigns/{campaign.id}"))
+    # Hosts see which content is shadowed.
+    assert 'data-shadowed="y"' in html_of(host_client.get(f"/c/reading/p/{post.id}"))
+    assert 'data-shadowed="y"' in html_of(host_client.get(f"/c/reading/campaigns/{campaign.id}"))
     assert "透明人" in html_of(host_client.get("/c/reading/manage"))
     # Search results never show shadowed content to others.
     assert "透明帖子正文" not in html_of(other_client.get("/search?q=透明"))
