@@ -49,6 +49,7 @@ def test_concurrent_reports_hide_a_post_once(app, host, reporters, threshold):
         _count(Notification, Notification.user_id == author.id, Notification.kind == "post.auto_hidden") == 1
     )
     assert _count(AuditEntry, AuditEntry.action == "post.auto_hide", AuditEntry.target_id == post_id) == 1
+    assert _count(Notification, Notification.user_id == host.id, Notification.kind == "flags.review") == 1
     assert db.session.get(type(circle), circle.id).post_count == 0
 
 

@@ -104,6 +104,8 @@ def test_threshold_hides_once_and_tells_the_author(circle, admin, author, host):
     db.session.refresh(circle)
     assert post.status == "hidden" and circle.post_count == 0
     assert len(notes(author, "post.auto_hidden")) == 1
+    [review] = notes(host, "flags.review")
+    assert review.url == "/c/reading/manage#reports"
     [row] = audit_rows("post.auto_hide")
     assert row.actor_id is None and row.target_id == post.id and row.data == {"weight_pct": 450}
     # The post left the feed for members; its author and the hosts still see it.

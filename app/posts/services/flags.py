@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.circles.models import Circle, format_hundredths
 from app.circles.policies import can_see_shadowed
+from app.circles.services import moderator_ids
 from app.core import audit, clock, events
 from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
@@ -48,6 +49,7 @@ register_kind(
 register_kind(
     "comment.auto_hidden", _l("Your comment was hidden for now after several reports; a host will review it")
 )
+register_kind("flags.review", _l("Reports hid something in %(circle)s: please review it"))
 
 
 def _ordinary_tier(_user: Any) -> int:
@@ -184,6 +186,15 @@ def _auto_hide(kind: str, target: Post | Comment) -> bool:
         notify(target.author_id, "comment.auto_hidden", url=post_url(post) if post else "")
         action = "comment.auto_hide"
     audit.record(None, action, target, circle_id=target.circle_id, data={"weight_pct": total})
+    circle = db.session.get(Circle, target.circle_id)
+    if circle is not None:
+        for host_id in moderator_ids(circle):
+            notify(
+                host_id,
+                "flags.review",
+                url=f"/c/{circle.slug}/manage#reports",
+                params={"circle": circle.name},
+            )
     return True
 
 
