@@ -50,6 +50,11 @@ class TierForm(FlaskForm):
     multiplier_pct = IntegerField(
         _l("Points multiplier (%)"), validators=[Optional()], description=_l("120 = ×1.2")
     )
+    report_weight_pct = IntegerField(
+        _l("Report weight (%)"),
+        validators=[Optional()],
+        description=_l("150 = a report by this tier counts as 1.5"),
+    )
     privileges_zh = TextAreaField(_l("Privileges (Chinese, one per line)"), validators=[Length(max=2000)])
     privileges_en = TextAreaField(_l("Privileges (English, one per line)"), validators=[Length(max=2000)])
 

@@ -96,6 +96,8 @@ class TierInput:
     multiplier_pct: int | None
     privileges_zh: str = ""
     privileges_en: str = ""
+    # None keeps the tier's report weight (100 for a new tier).
+    report_weight_pct: int | None = None
 
 
 def _check_tier(data: TierInput) -> dict[str, Any]:
@@ -108,6 +110,8 @@ def _check_tier(data: TierInput) -> dict[str, Any]:
         errors["threshold"] = _l("Enter a growth value of 0 or more.")
     if data.multiplier_pct is None or not 100 <= data.multiplier_pct <= 1000:
         errors["multiplier_pct"] = _l("Enter a percentage from 100 to 1000.")
+    if data.report_weight_pct is not None and not 0 <= data.report_weight_pct <= 1000:
+        errors["report_weight_pct"] = _l("Enter a percentage from 0 to 1000.")
     return errors
 
 
@@ -117,6 +121,7 @@ def _tier_snapshot(tier: Tier) -> dict[str, Any]:
         "name_en": tier.name_en,
         "threshold": tier.threshold,
         "multiplier_pct": tier.multiplier_pct,
+        "report_weight_pct": tier.report_weight_pct,
     }
 
 
@@ -143,6 +148,10 @@ def save_tier(actor: Any, tier_id: int | None, data: TierInput) -> Tier:
     tier.name_zh, tier.name_en = data.name_zh.strip(), data.name_en.strip()
     tier.threshold = int(data.threshold or 0)
     tier.multiplier_pct = int(data.multiplier_pct or 100)
+    if data.report_weight_pct is not None:
+        tier.report_weight_pct = data.report_weight_pct
+    elif tier.report_weight_pct is None:
+        tier.report_weight_pct = 100
     tier.privileges_zh, tier.privileges_en = data.privileges_zh.strip(), data.privileges_en.strip()
     try:
         with db.session.begin_nested():

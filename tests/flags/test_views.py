@@ -14,6 +14,7 @@ from app.core import clock
 from app.core.audit import AuditEntry
 from app.core.db import db
 from app.notifications.models import Notification
+from app.points.tiers import get_tier_by_slug
 from app.posts import services
 from app.posts.models import Post, Report
 from tests.checkins.factories import check_in, make_campaign
@@ -224,3 +225,31 @@ def test_shadowed_feed_keeps_constant_queries(app, world, circle, host, member, 
         html = html_of(other_client.get("/c/reading"))
     assert "透明帖" not in html and "圈主第3帖" in html
     big.assert_count(small.count)
+
+
+def test_admin_edits_a_tiers_report_weight(app, circle, host, admin, admin_client):
+    advanced = get_tier_by_slug("advanced")
+    prefix = f"t{advanced.id}-"
+    form = {
+        prefix + "name_zh": advanced.name_zh,
+        prefix + "name_en": advanced.name_en,
+        prefix + "threshold": str(advanced.threshold),
+        prefix + "multiplier_pct": str(advanced.multiplier_pct),
+    }
+    response = admin_client.form(f"/admin/tiers/{advanced.id}", {**form, prefix + "report_weight_pct": "-5"})
+    assert response.status_code == 422 and "0 到 1000" in html_of(response)
+    response = admin_client.form(f"/admin/tiers/{advanced.id}", {**form, prefix + "report_weight_pct": "180"})
+    assert response.status_code == 303
+    db.session.refresh(advanced)
+    assert advanced.report_weight_pct == 180
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "tier.update"))
+    assert (
+        entry.data["before"]["report_weight_pct"] == 150 and entry.data["after"]["report_weight_pct"] == 180
+    )
+    reporter = member_of_tier("gaoji", circle, admin, growth=1200)
+    post = make_post(host, circle)
+    assert services.report(reporter, "post", post, reason="广告").weight_pct == 180
+    # Leaving the field out keeps the weight.
+    assert admin_client.form(f"/admin/tiers/{advanced.id}", form).status_code == 303
+    db.session.refresh(advanced)
+    assert advanced.report_weight_pct == 180

@@ -113,6 +113,7 @@ def save_tier(tier_id: int | None = None) -> ResponseReturnValue:
                     multiplier_pct=form.multiplier_pct.data,
                     privileges_zh=form.privileges_zh.data or "",
                     privileges_en=form.privileges_en.data or "",
+                    report_weight_pct=form.report_weight_pct.data,
                 ),
             )
         except Invalid as exc:
