@@ -322,7 +322,10 @@ def _set_status(circle: Circle, user_id: int, *, old: tuple[str, ...], **values:
 def moderate_member(
     actor: Any, circle: Circle, target: User, action: str, *, days: int | None = None, reason: str = ""
 ) -> Membership | None:
-    """A host's action on a member: approve/reject a request, mute/unmute, ban/unban, co-hosts."""
+    """A host's action on a member: requests, mute, ban, co-hosts and shadow-mute, audited.
+
+    shadow/unshadow (透明人): what they write from now on is seen only by them and the hosts.
+    """
     require(actor, "circle.view_content", circle)
     require(actor, "circle.moderate", circle)
     if action not in MEMBER_ACTIONS:

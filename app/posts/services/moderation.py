@@ -65,7 +65,11 @@ def _title(post: Post) -> str:
 
 @use_case
 def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> Post:
-    """approve / reject / pin / unpin / feature / unfeature / hide / unhide / delete, audited."""
+    """approve / reject / pin / unpin / feature / unfeature / hide / unhide / delete / dismiss, audited.
+
+    Open reports on the post close as upheld (hide, delete, reject) or dismissed (dismiss,
+    unhide, approve of a published post): the reporters' record that weighs their next report.
+    """
     require(actor, "circle.view_content", post.circle)
     require(actor, "circle.moderate", post.circle)
     if action not in POST_ACTIONS:
@@ -136,7 +140,7 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
 
 @use_case
 def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str = "") -> Comment:
-    """hide / unhide / delete a comment, audited."""
+    """hide / unhide / delete a comment, or dismiss its reports, audited (reports as for posts)."""
     circle = db.session.get(Circle, comment.circle_id)
     require(actor, "circle.view_content", circle)
     require(actor, "circle.moderate", circle)
