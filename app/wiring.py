@@ -29,6 +29,7 @@ from app.points import signin as points_signin
 from app.points import tiers as points_tiers
 from app.posts import handlers as posts
 from app.posts.services import content as posts_content
+from app.posts.services import flags as posts_flags
 from app.search import handlers as search
 from app.webhooks import delivery as webhook_delivery
 from app.webhooks import handlers as webhooks
@@ -147,3 +148,5 @@ def install() -> None:
     )
     admin_analytics.set_campaign_titles(checkin_reports.campaign_titles)
     badge_rules.configure(counters=BADGE_COUNTERS, circles=BADGE_CIRCLES)
+    # A report's weight grows with the reporter's tier (posts may not import points).
+    posts_flags.configure(tier_weight=points_tiers.report_weight_pct)

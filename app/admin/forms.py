@@ -64,6 +64,11 @@ class TierForm(FlaskForm):
         validators=[Optional()],
         description=_l("Given on a member's birthday, before the multiplier."),
     )
+    report_weight_pct = IntegerField(
+        _l("Report weight (%)"),
+        validators=[Optional()],
+        description=_l("150 = a report by this tier counts as 1.5"),
+    )
     privileges_zh = TextAreaField(_l("Privileges (Chinese, one per line)"), validators=[Length(max=2000)])
     privileges_en = TextAreaField(_l("Privileges (English, one per line)"), validators=[Length(max=2000)])
 

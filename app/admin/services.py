@@ -98,6 +98,8 @@ class TierInput:
     privileges_en: str = ""
     # None keeps the current value (a new tier: 0).
     birthday_points: int | None = None
+    # None keeps the tier's report weight (100 for a new tier).
+    report_weight_pct: int | None = None
 
 
 def _check_tier(data: TierInput) -> dict[str, Any]:
@@ -112,6 +114,8 @@ def _check_tier(data: TierInput) -> dict[str, Any]:
         errors["multiplier_pct"] = _l("Enter a percentage from 100 to 1000.")
     if data.birthday_points is not None and not 0 <= data.birthday_points <= 100_000:
         errors["birthday_points"] = _l("Enter 0 to 100000 points (0 = no birthday gift).")
+    if data.report_weight_pct is not None and not 0 <= data.report_weight_pct <= 1000:
+        errors["report_weight_pct"] = _l("Enter a percentage from 0 to 1000.")
     return errors
 
 
@@ -122,6 +126,7 @@ def _tier_snapshot(tier: Tier) -> dict[str, Any]:
         "threshold": tier.threshold,
         "multiplier_pct": tier.multiplier_pct,
         "birthday_points": tier.birthday_points,
+        "report_weight_pct": tier.report_weight_pct,
     }
 
 
@@ -150,6 +155,10 @@ def save_tier(actor: Any, tier_id: int | None, data: TierInput) -> Tier:
     tier.multiplier_pct = int(data.multiplier_pct or 100)
     if data.birthday_points is not None or tier.birthday_points is None:
         tier.birthday_points = int(data.birthday_points or 0)
+    if data.report_weight_pct is not None:
+        tier.report_weight_pct = data.report_weight_pct
+    elif tier.report_weight_pct is None:
+        tier.report_weight_pct = 100
     tier.privileges_zh, tier.privileges_en = data.privileges_zh.strip(), data.privileges_en.strip()
     try:
         with db.session.begin_nested():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -98,6 +98,8 @@ class Checkin(Base):
     review_count: Mapped[int] = mapped_column(default=0)
     comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # By a shadow-muted (透明人) member: seen only by them and the circle's hosts.
+    shadowed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Every feed card shows the author and the picture: joined, one query per page instead of 2n.
     user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
@@ -157,6 +159,8 @@ class CheckinComment(Base):
     status: Mapped[str] = mapped_column(String(8), default="visible", server_default="visible")
     flagged_word: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # By a shadow-muted (透明人) member: seen only by them and the circle's hosts.
+    shadowed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
 

@@ -96,7 +96,7 @@ def _card_context(
         "can_comment": can(current_user, "checkin.comment", circle),
         "liked": services.liked_ids(current_user, ids),
         "reviews": services.reviews_for(ids, viewer=current_user),
-        "comments": services.comments_for(ids, viewer=current_user),
+        "comments": services.comments_for(ids, viewer=current_user, circle=circle),
         "review_form": ReviewForm(formdata=None),
         # A bound form (kept text, errors) belongs only to the check-in that was commented on.
         "comment_form_for": lambda checkin_id: _comment_form(
@@ -139,7 +139,7 @@ def _page_context(
     **panel: Any,
 ) -> dict[str, Any]:
     feed = services.list_checkins(current_user, circle, campaign, cursor=request.args.get("cursor") or None)
-    recommended = services.list_recommended(campaign, viewer=current_user)
+    recommended = services.list_recommended(campaign, viewer=current_user, circle=circle)
     context = _panel_context(circle, campaign, **panel)
     context.update(_card_context(circle, feed.items + recommended, comment_form, comment_for))
     context.update(

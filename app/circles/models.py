@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -16,6 +16,12 @@ VISIBILITIES = ("public", "private")
 JOIN_POLICIES = ("open", "approval", "tier", "ticket")
 CIRCLE_ROLES = ("owner", "cohost", "member")
 MEMBER_STATUSES = ("pending", "active", "banned")
+
+
+def format_hundredths(value: int) -> str:
+    """300 -> "3.0", 150 -> "1.5", 125 -> "1.25": weights are kept in exact hundredths."""
+    whole, part = divmod(int(value), 100)
+    return f"{whole}.{part:02d}".rstrip("0") if part else f"{whole}.0"
 
 
 class Circle(Base):
@@ -43,6 +49,9 @@ class Circle(Base):
     require_approval: Mapped[bool] = mapped_column(default=False)
     member_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
+    # Open reports whose weights (hundredths) add up to this hide a post or comment until a
+    # host reviews it; 300 = three reports by ordinary members. Hosts edit it on the manage page.
+    report_threshold_pct: Mapped[int] = mapped_column(default=300, server_default="300")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     # Set by an admin: an archived circle stays readable but leaves discover and takes no
     # new members, posts or comments.
@@ -51,6 +60,11 @@ class Circle(Base):
     # Every card shows the cover and the owner: joined, one query per list instead of 2n.
     cover: Mapped[Upload | None] = relationship(lazy="joined", foreign_keys=[cover_id])
     owner: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[owner_id])
+
+    @property
+    def report_threshold(self) -> str:
+        """3.0 rather than 300, for people."""
+        return format_hundredths(self.report_threshold_pct)
 
     @property
     def is_private(self) -> bool:
@@ -78,6 +92,9 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(8), default="member")
     status: Mapped[str] = mapped_column(String(8), default="active")
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 透明人 (shadow-mute): what the member writes from now on is seen only by them and the
+    # circle's hosts. They are not told; their content is flagged when it is created.
+    shadowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, select, true
+
 from app.core.db import db
 from app.core.permissions import is_admin, is_signed_in, policy
 
@@ -82,3 +84,51 @@ def _can_manage_cohosts(actor: Any, circle: Circle) -> bool:
         return True
     membership = membership_of(actor, circle)
     return membership is not None and membership.is_active and membership.role == "owner"
+
+
+# --- 透明人 (shadow-mute): the one visibility rule for what shadow-muted members write ------
+
+
+def is_shadowed(actor: Any, circle: Circle) -> bool:
+    """Whether what `actor` writes in `circle` now is shadowed (seen by them and hosts only)."""
+    membership = membership_of(actor, circle)
+    return membership is not None and membership.shadowed
+
+
+def can_see_shadowed(actor: Any, circle: Circle | int, author_id: int | None) -> bool:
+    """May `actor` see one shadowed post/comment/check-in by `author_id` in `circle`?"""
+    if is_signed_in(actor) and actor.id == author_id:
+        return True
+    target = as_circle(circle)
+    return target is not None and is_moderator(actor, target)
+
+
+def shadow_filter(
+    actor: Any,
+    circle: Circle | None,
+    *,
+    shadowed: Any,
+    author_id: Any,
+    circle_id: Any = None,
+) -> ColumnElement[bool]:
+    """A WHERE clause hiding shadowed rows from everyone but their author and the hosts.
+
+    Every list of posts, comments and check-ins adds this one clause, so a page costs no
+    extra query per row. With `circle` None (the home feed spans circles) pass the rows'
+    `circle_id` column: the actor's moderated circles become a subquery.
+    """
+    if is_admin(actor):
+        return true()
+    if circle is not None and is_moderator(actor, circle):
+        return true()
+    if not is_signed_in(actor):
+        return shadowed.is_(False)
+    allowed = [shadowed.is_(False), author_id == actor.id]
+    if circle is None and circle_id is not None:
+        moderated = select(Membership.circle_id).where(
+            Membership.user_id == actor.id,
+            Membership.status == "active",
+            Membership.role.in_(("owner", "cohost")),
+        )
+        allowed.append(circle_id.in_(moderated))
+    return or_(*allowed)

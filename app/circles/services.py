@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +25,20 @@ from .policies import as_circle, is_moderator, membership_of
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 # `site` is the leaderboards' whole-site scope; `new` is the create page.
 RESERVED_SLUGS = {"site", "new", "admin", "manage", "api", "static", "media"}
-MEMBER_ACTIONS = ("approve", "reject", "mute", "unmute", "ban", "unban", "cohost", "uncohost")
+MEMBER_ACTIONS = (
+    "approve",
+    "reject",
+    "mute",
+    "unmute",
+    "ban",
+    "unban",
+    "cohost",
+    "uncohost",
+    "shadow",
+    "unshadow",
+)
+# The auto-hide threshold hosts may set, in hundredths of a report weight (0.5 to 100).
+REPORT_THRESHOLD_RANGE = (50, 10_000)
 
 register_kind("circle.join_request", _l("%(actor)s asked to join %(circle)s"))
 register_kind("circle.join_approved", _l("You are now a member of %(circle)s"))
@@ -308,7 +322,10 @@ def _set_status(circle: Circle, user_id: int, *, old: tuple[str, ...], **values:
 def moderate_member(
     actor: Any, circle: Circle, target: User, action: str, *, days: int | None = None, reason: str = ""
 ) -> Membership | None:
-    """A host's action on a member: approve/reject a request, mute/unmute, ban/unban, co-hosts."""
+    """A host's action on a member: requests, mute, ban, co-hosts and shadow-mute, audited.
+
+    shadow/unshadow (透明人): what they write from now on is seen only by them and the hosts.
+    """
     require(actor, "circle.view_content", circle)
     require(actor, "circle.moderate", circle)
     if action not in MEMBER_ACTIONS:
@@ -388,6 +405,13 @@ def moderate_member(
             raise Conflict(_l("Only active members can become co-hosts."))
         if changed and action == "cohost":
             notify(target.id, "circle.cohost", actor_id=actor.id, url=url, params=params)
+    elif action in ("shadow", "unshadow"):
+        # 透明人: never notified (that is the point). Hosts see everyone's content anyway.
+        if membership is not None and membership.role != "member":
+            raise Conflict(_l("Co-hosts cannot be shadow-muted."))
+        changed = _set_status(circle, target.id, old=("active",), shadowed=action == "shadow")
+        if not changed:
+            raise Conflict(_l("Only active members can be shadow-muted."))
     if membership is not None:
         db.session.expunge(membership)
     audit.record(
@@ -401,6 +425,40 @@ def moderate_member(
     if not changed and action in ("approve", "reject"):
         raise Conflict(_l("There is no pending request from this member."))
     return membership_of(target, circle)
+
+
+def parse_weight(text: str) -> int | None:
+    """ "3", "2.5" or "1.25" -> hundredths (300, 250, 125); None when it is not such a number."""
+    try:
+        value = Decimal((text or "").strip())
+        if not value.is_finite() or abs(value) > 1_000_000 or value != value.quantize(Decimal("0.01")):
+            return None
+    except InvalidOperation:
+        return None
+    return int(value * 100)
+
+
+@use_case
+def set_report_threshold(actor: Any, circle: Circle, value: str, *, reason: str = "") -> Circle:
+    """A host sets how much report weight hides a post or comment until review, audited."""
+    require(actor, "circle.view_content", circle)
+    require(actor, "circle.moderate", circle)
+    low, high = REPORT_THRESHOLD_RANGE
+    pct = parse_weight(value)
+    if pct is None or not low <= pct <= high:
+        raise Invalid(fields={"report_threshold": _l("Enter a number from 0.5 to 100, e.g. 3 or 2.5.")})
+    before = circle.report_threshold_pct
+    circle.report_threshold_pct = pct
+    db.session.flush()
+    audit.record(
+        actor,
+        "circle.report_threshold",
+        circle,
+        reason=(reason or "").strip()[:500],
+        circle_id=circle.id,
+        data={"from": before, "to": pct},
+    )
+    return circle
 
 
 def is_host_of(actor: Any, circle: Circle) -> bool:

@@ -90,7 +90,6 @@ def moderate_member(slug: str, username: str) -> ResponseReturnValue:
     target = accounts.get_user_or_404(username)
     action = request.form.get("action", "")
     if action not in services.MEMBER_ACTIONS:
-        # shadow/unshadow are in the interface but not implemented: say so plainly.
         raise Invalid(_("Unknown action."), fields={"action": _("Unknown action.")})
     raw_days = (request.form.get("days") or "").strip()
     if raw_days and not raw_days.isdigit():

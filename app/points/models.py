@@ -33,6 +33,9 @@ class Tier(Base):
     threshold: Mapped[int] = mapped_column(unique=True)
     # An integer percentage keeps the arithmetic exact: points * 120 // 100.
     multiplier_pct: Mapped[int] = mapped_column(default=100)
+    # How much a report (举报) by a member of this tier weighs, in hundredths (150 = 1.5):
+    # a trusted, long-standing member's flag counts for more (posts.services.flags).
+    report_weight_pct: Mapped[int] = mapped_column(default=100, server_default="100")
     privileges_zh: Mapped[str] = mapped_column(Text, default="")
     privileges_en: Mapped[str] = mapped_column(Text, default="")
     # Base points on a member's birthday (生日福利); the multiplier applies like any earning.

@@ -198,3 +198,11 @@ def earned_tier_level(user_id: int, _circle_id: int | None = None) -> int:
     """0 for the lowest tier, 1 for the next…: the tier growth earned (a trial never counts)."""
     growth = db.session.scalar(select(User.growth).where(User.id == user_id)) or 0
     return sum(1 for tier in list_tiers() if tier.threshold <= growth) - 1
+
+
+def report_weight_pct(user: Any) -> int:
+    """What a report (举报) by `user` weighs for their tier, in hundredths.
+
+    The tier growth earned: a tier trial bought with points does not buy moderation weight.
+    """
+    return tier_for_growth(int(user.growth or 0)).report_weight_pct

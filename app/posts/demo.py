@@ -170,6 +170,9 @@ def seed(ctx: dict[str, Any]) -> None:
         services.set_like(users["zhaoyue"], "comment", first, True)
     with at():
         services.report(users["tangmin"], "post", posts[9], reason="感觉和读书关系不大，像是广告")
+    with at():
+        # A 高级会员's report weighs 1.5: the queue shows 2.5 of the circle's 3.0 threshold.
+        services.report(users["heqing"], "post", posts[9], reason="文末有购买链接，疑似软广")
 
     # Morning runners: posts need approval, so the host's queue has work.
     with at():

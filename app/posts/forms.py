@@ -36,3 +36,15 @@ class CommentForm(FlaskForm):
 
 class ReportForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class ReportThresholdForm(FlaskForm):
+    report_threshold = StringField(
+        _l("Hide automatically at report weight"),
+        validators=[Length(max=12)],
+        description=_l(
+            "An ordinary member's report weighs 1, higher tiers and reliable reporters more. "
+            "Reported content is hidden until you review it once its reports add up to this."
+        ),
+    )
+    reason = StringField(_l("Reason (optional)"), validators=[Length(max=500)])

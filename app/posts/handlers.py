@@ -26,8 +26,8 @@ def on_comment_created(event: events.CommentCreated) -> None:
     """The post's author hears about comments; a replied-to member hears about replies."""
     comment = db.session.get(Comment, event.comment_id)
     post = db.session.get(Post, event.post_id)
-    if comment is None or post is None:
-        return
+    if comment is None or post is None or comment.shadowed:
+        return  # a shadow-muted member's comments reach no one
     url = post_url(post) + f"#comment-{comment.id}"
     told: set[int] = set()
     if comment.parent_id is not None:

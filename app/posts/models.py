@@ -15,6 +15,7 @@ from app.core.uploads import Upload
 
 POST_STATUSES = ("pending", "published", "rejected", "hidden", "deleted")
 COMMENT_STATUSES = ("visible", "hidden", "deleted")
+REPORT_OUTCOMES = ("upheld", "dismissed")
 LIKE_TARGETS = ("post", "comment")
 
 
@@ -57,6 +58,9 @@ class Post(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The sensitive word (敏感词) that held this post for review, shown to the hosts.
     flagged_word: Mapped[str | None] = mapped_column(String(64))
+    # Written by a shadow-muted (透明人) member: only they and the circle's hosts see it, for
+    # good (lifting the shadow-mute only affects what they write afterwards).
+    shadowed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # Every card shows the author (with avatar, joined by User): one query saved per post.
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
@@ -130,6 +134,8 @@ class Comment(Base):
     flagged_word: Mapped[str | None] = mapped_column(String(64))
     like_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    # See Post.shadowed.
+    shadowed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
 
@@ -157,7 +163,11 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("reporter_id", "target_kind", "target_id"),
         CheckConstraint("status IN ('open', 'resolved')", name="status"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('upheld', 'dismissed')", name="outcome"),
+        CheckConstraint("weight_pct >= 0", name="weight_pct"),
         Index("ix_post_report_queue", "circle_id", "status", "id"),
+        # The auto-hide check sums a target's open report weights.
+        Index("ix_post_report_target", "target_kind", "target_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +179,11 @@ class Report(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(8), default="open")
+    # The report's weight in hundredths, fixed when it is made (reporter's tier and record).
+    weight_pct: Mapped[int] = mapped_column(default=100, server_default="100")
+    # How hosts resolved it: upheld (hidden/deleted) or dismissed; feeds the reporter's record.
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     reporter: Mapped[User] = relationship(lazy="joined", foreign_keys=[reporter_id])

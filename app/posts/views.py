@@ -21,7 +21,7 @@ from app.core.pagination import Page
 from app.core.permissions import can
 
 from . import services
-from .forms import CommentForm, PostForm, ReportForm
+from .forms import CommentForm, PostForm, ReportForm, ReportThresholdForm
 from .models import Comment, Post
 from .services.text import normalise_tags
 
@@ -292,7 +292,7 @@ def _report(circle: Circle, kind: str, target: Post | Comment, post_id: int) -> 
 @login_required
 def report_post(slug: str, post_id: int) -> ResponseReturnValue:
     circle = circles.get_circle(slug)
-    post = services.get_post(current_user, circle, post_id)
+    post = services.get_report_target(current_user, circle, "post", post_id)
     return _report(circle, "post", post, post.id)
 
 
@@ -300,7 +300,8 @@ def report_post(slug: str, post_id: int) -> ResponseReturnValue:
 @login_required
 def report_comment(slug: str, comment_id: int) -> ResponseReturnValue:
     circle = circles.get_circle(slug)
-    target = services.get_comment(current_user, circle.id, comment_id)
+    target = services.get_report_target(current_user, circle, "comment", comment_id)
+    assert isinstance(target, Comment)
     return _report(circle, "comment", target, target.post_id)
 
 
@@ -314,6 +315,7 @@ ACTION_DONE = {
     "hide": _l("Hidden."),
     "unhide": _l("Visible again."),
     "delete": _l("Deleted."),
+    "dismiss": _l("Reports dismissed."),
 }
 
 
@@ -349,15 +351,53 @@ def moderate_comment(slug: str, comment_id: int) -> ResponseReturnValue:
     )
 
 
+def _threshold_form(circle: Circle) -> ReportThresholdForm:
+    form = ReportThresholdForm(formdata=None)
+    form.report_threshold.data = circle.report_threshold
+    return form
+
+
 @bp.route("/c/<slug>/manage")
 @login_required
 def manage(slug: str) -> ResponseReturnValue:
     circle = circles.get_circle(slug)
+    return _manage_page(circle, _threshold_form(circle))
+
+
+def _manage_page(
+    circle: Circle, threshold_form: ReportThresholdForm, status: int = 200
+) -> ResponseReturnValue:
     queue = services.get_queue(current_user, circle)
     return render_template(
         "posts/manage.html",
         circle=circle,
         queue=queue,
         pending_checkin_comments=checkins.list_held_comments(current_user, circle),
+        threshold_form=threshold_form,
         can_cohost=can(current_user, "circle.manage_cohosts", circle),
+    ), status
+
+
+@bp.post("/c/<slug>/manage/report-threshold")
+@login_required
+def report_threshold(slug: str) -> ResponseReturnValue:
+    """Hosts set the report weight that hides content until review (audited)."""
+    circle = circles.get_circle(slug)
+    form = ReportThresholdForm()
+    try:
+        circles.set_report_threshold(
+            current_user, circle, form.report_threshold.data or "", reason=form.reason.data or ""
+        )
+    except Invalid as exc:
+        apply_errors(form, exc)
+        if is_htmx():
+            return render_template("posts/_report_threshold.html", circle=circle, threshold_form=form), 422
+        return _manage_page(circle, form, 422)
+    return respond(
+        "posts/_report_threshold.html",
+        url_for("posts.manage", slug=slug, _anchor="reports"),
+        notice=_("Saved."),
+        circle=circle,
+        threshold_form=_threshold_form(circle),
+        saved=True,
     )

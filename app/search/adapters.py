@@ -120,7 +120,7 @@ def _load_posts(ids: Sequence[int]) -> list[Doc]:
         )
         .join(User, User.id == Post.author_id)
         .join(Circle, Circle.id == Post.circle_id)
-        .where(Post.id.in_(ids), Post.status == "published")
+        .where(Post.id.in_(ids), Post.status == "published", Post.shadowed.is_(False))
     )
     return [
         Doc(
@@ -140,7 +140,7 @@ def _load_posts(ids: Sequence[int]) -> list[Doc]:
 
 
 def _post_batches() -> Iterator[list[int]]:
-    return _id_batches(select(Post.id).where(Post.status == "published"), Post.id)
+    return _id_batches(select(Post.id).where(Post.status == "published", Post.shadowed.is_(False)), Post.id)
 
 
 def _post_comments(ids: Sequence[int]) -> list[Key]:
@@ -149,7 +149,7 @@ def _post_comments(ids: Sequence[int]) -> list[Key]:
 
 
 def _show_posts(ids: Sequence[int]) -> dict[int, Shown]:
-    query = select(Post).where(Post.id.in_(ids), Post.status == "published")
+    query = select(Post).where(Post.id.in_(ids), Post.status == "published", Post.shadowed.is_(False))
     return {
         p.id: Shown(
             kind="post",
@@ -174,7 +174,13 @@ def _visible_comments(ids: Sequence[int]) -> Any:
     return (
         select(Comment, Post)
         .join(Post, Post.id == Comment.post_id)
-        .where(Comment.id.in_(ids), Comment.status == "visible", Post.status == "published")
+        .where(
+            Comment.id.in_(ids),
+            Comment.status == "visible",
+            Comment.shadowed.is_(False),
+            Post.status == "published",
+            Post.shadowed.is_(False),
+        )
     )
 
 
@@ -193,7 +199,13 @@ def _load_comments(ids: Sequence[int]) -> list[Doc]:
         .join(Post, Post.id == Comment.post_id)
         .join(User, User.id == Comment.author_id)
         .join(Circle, Circle.id == Comment.circle_id)
-        .where(Comment.id.in_(ids), Comment.status == "visible", Post.status == "published")
+        .where(
+            Comment.id.in_(ids),
+            Comment.status == "visible",
+            Comment.shadowed.is_(False),
+            Post.status == "published",
+            Post.shadowed.is_(False),
+        )
     )
     return [
         Doc(
@@ -215,7 +227,12 @@ def _comment_batches() -> Iterator[list[int]]:
     query = (
         select(Comment.id)
         .join(Post, Post.id == Comment.post_id)
-        .where(Comment.status == "visible", Post.status == "published")
+        .where(
+            Comment.status == "visible",
+            Comment.shadowed.is_(False),
+            Post.status == "published",
+            Post.shadowed.is_(False),
+        )
     )
     return _id_batches(query, Comment.id)
 

@@ -263,7 +263,7 @@ def test_hidden_comment_and_reports(circle, host, member):
     with pytest.raises(Invalid):
         services.report(host, "post", post, reason=" ")
     queue = services.get_queue(host, circle)
-    assert [(r.id, c.id) for r, _p, c in queue.reports] == [(report.id, comment.id)]
+    assert [([r.id for r in f.reports], f.comment.id) for f in queue.reports] == [([report.id], comment.id)]
     services.moderate_comment(host, comment, "hide", reason="广告")
     assert comment.status == "hidden"
     assert services.get_queue(host, circle).reports == []

@@ -155,9 +155,8 @@ def test_manage_queue_and_member_actions(setup, host_client, member, member_clie
     assert response.status_code == 200 and "禁言至" in html_of(response)
     response = member_client.form("/c/reading/posts/new", {"body": "被禁言了还想发"})
     assert response.status_code == 403
-    for action in ("shadow", "unshadow", "nope"):
-        response = host_client.form(f"/c/reading/members/{member.username}/moderate", {"action": action})
-        assert response.status_code == 422
+    response = host_client.form(f"/c/reading/members/{member.username}/moderate", {"action": "nope"})
+    assert response.status_code == 422
     response = host_client.form(
         f"/c/reading/members/{member.username}/moderate", {"action": "mute", "days": "abc"}
     )

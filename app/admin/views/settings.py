@@ -116,6 +116,7 @@ def save_tier(tier_id: int | None = None) -> ResponseReturnValue:
                     birthday_points=form.birthday_points.data,
                     privileges_zh=form.privileges_zh.data or "",
                     privileges_en=form.privileges_en.data or "",
+                    report_weight_pct=form.report_weight_pct.data,
                 ),
             )
         except Invalid as exc:

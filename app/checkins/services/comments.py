@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from app.circles.models import Circle
+from app.circles.policies import is_shadowed, shadow_filter
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import audit, clock, events
 from app.core.db import db, use_case
@@ -63,6 +64,7 @@ def comment_on_checkin(actor: Any, circle: Circle, checkin: Checkin, *, body: st
         body=body,
         status="pending" if flagged else "visible",
         flagged_word=flagged,
+        shadowed=is_shadowed(actor, circle),
         created_at=clock.now(),
     )
     db.session.add(comment)
@@ -95,6 +97,8 @@ def _went_public(circle: Circle, checkin: Checkin, comment: CheckinComment) -> N
             circle_id=circle.id,
         )
     )
+    if comment.shadowed:
+        return  # a shadow-muted member's comments reach no one
     notify(
         checkin.user_id,
         "checkin.commented",
@@ -173,10 +177,13 @@ def list_held_comments(actor: Any, circle: Circle, *, limit: int = 50) -> list[C
     return list(db.session.scalars(query))
 
 
-def comments_for(checkin_ids: Iterable[int], *, viewer: Any = None) -> dict[int, list[CheckinComment]]:
-    """Members' comments on these check-ins, oldest first (one query for a page).
+def comments_for(
+    checkin_ids: Iterable[int], *, viewer: Any = None, circle: Circle | None = None
+) -> dict[int, list[CheckinComment]]:
+    """Members' comments on these check-ins `viewer` may see, oldest first (one query a page).
 
-    Visible ones, plus the viewer's own held ones; none by members the viewer blocked.
+    Visible ones, plus the viewer's own held ones; none by members the viewer blocked, none by
+    shadow-muted members unless the viewer is them or a host.
     """
     wanted = list(checkin_ids)
     out: dict[int, list[CheckinComment]] = defaultdict(list)
@@ -185,9 +192,17 @@ def comments_for(checkin_ids: Iterable[int], *, viewer: Any = None) -> dict[int,
     shown: ColumnElement[bool] = CheckinComment.status == "visible"
     if is_signed_in(viewer):
         shown = or_(shown, and_(CheckinComment.status == "pending", CheckinComment.author_id == viewer.id))
+    visible = shadow_filter(
+        viewer, circle, shadowed=CheckinComment.shadowed, author_id=CheckinComment.author_id
+    )
     query = (
         select(CheckinComment)
-        .where(CheckinComment.checkin_id.in_(wanted), shown, not_blocked_by(viewer, CheckinComment.author_id))
+        .where(
+            CheckinComment.checkin_id.in_(wanted),
+            shown,
+            not_blocked_by(viewer, CheckinComment.author_id),
+            visible,
+        )
         .order_by(CheckinComment.checkin_id, CheckinComment.id)
     )
     for comment in db.session.scalars(query):

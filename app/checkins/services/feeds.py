@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.circles.models import Circle, Membership
+from app.circles.policies import shadow_filter
 from app.core import clock
 from app.core.db import db
 from app.core.pagination import Page, keyset
@@ -30,25 +31,37 @@ def list_checkins(
 ) -> Page[Checkin]:
     """A campaign's check-ins, newest first (one SELECT a page)."""
     require(actor, "campaign.view", circle)
-    query = select(Checkin).where(Checkin.campaign_id == campaign.id, not_blocked_by(actor, Checkin.user_id))
+    query = select(Checkin).where(
+        Checkin.campaign_id == campaign.id, not_blocked_by(actor, Checkin.user_id), _visible(actor, circle)
+    )
     return keyset(query, [(Checkin.id, True)], cursor=cursor, limit=PAGE_SIZE)
 
 
 def circle_checkins(actor: Any, circle: Circle, *, cursor: str | None = None) -> Page[Checkin]:
     """Every campaign's check-ins in a circle, newest first: the circle's check-ins tab."""
     require(actor, "campaign.view", circle)
-    query = select(Checkin).where(Checkin.circle_id == circle.id, not_blocked_by(actor, Checkin.user_id))
+    query = select(Checkin).where(
+        Checkin.circle_id == circle.id, not_blocked_by(actor, Checkin.user_id), _visible(actor, circle)
+    )
     return keyset(query, [(Checkin.id, True)], cursor=cursor, limit=PAGE_SIZE)
 
 
-def list_recommended(campaign: Campaign, *, limit: int = 10, viewer: Any = None) -> list[Checkin]:
-    """The hosts' recommended check-ins (推荐), newest first (none by members the viewer blocked)."""
+def _visible(actor: Any, circle: Circle | None) -> Any:
+    """Shadow-muted members' check-ins only for themselves and the hosts."""
+    return shadow_filter(actor, circle, shadowed=Checkin.shadowed, author_id=Checkin.user_id)
+
+
+def list_recommended(
+    campaign: Campaign, *, viewer: Any = None, circle: Circle | None = None, limit: int = 10
+) -> list[Checkin]:
+    """The hosts' recommended check-ins (推荐) `viewer` may see (none by members they blocked)."""
     query = (
         select(Checkin)
         .where(
             Checkin.campaign_id == campaign.id,
             Checkin.is_recommended.is_(True),
             not_blocked_by(viewer, Checkin.user_id),
+            _visible(viewer, circle),
         )
         .order_by(Checkin.id.desc())
         .limit(limit)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.circles.policies import is_shadowed
 from app.circles.services import check_can_participate
 from app.core import clock, events, images
 from app.core.db import db, use_case
@@ -189,6 +190,7 @@ def record_checkin(
                 body=body,
                 image_id=upload.id if upload else None,
                 is_makeup=makeup,
+                shadowed=is_shadowed(actor, circle),
                 created_at=clock.now(),
             )
             db.session.add(checkin)

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.circles.models import Circle
+from app.circles.policies import can_see_shadowed
 from app.core import audit, clock, events
 from app.core.db import db, use_case
 from app.core.errors import Invalid, NotFound
@@ -33,6 +34,8 @@ def get_checkin(actor: Any, circle: Circle, checkin_id: int) -> Checkin:
     require(actor, "campaign.view", circle)
     checkin = db.session.get(Checkin, checkin_id)
     if checkin is None or checkin.circle_id != circle.id:
+        raise NotFound()
+    if checkin.shadowed and not can_see_shadowed(actor, circle, checkin.user_id):
         raise NotFound()
     return checkin
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 
 from app.accounts import services as accounts
 from app.circles.models import Circle
-from app.circles.policies import is_moderator
+from app.circles.policies import can_see_shadowed, is_moderator, is_shadowed
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events, images, uploads
 from app.core.db import db, use_case
@@ -49,7 +49,7 @@ class Draft:
 
 @policy("post.view", hide=True)
 def _can_view(actor: Any, post: Post) -> bool:
-    if not can(actor, "circle.view_content", post.circle_id):
+    if not can(actor, "circle.view_content", post.circle_id) or not _shadow_allows(actor, post):
         return False
     if post.status == "published":
         return True
@@ -57,6 +57,10 @@ def _can_view(actor: Any, post: Post) -> bool:
         return False
     is_author = is_signed_in(actor) and actor.id == post.author_id
     return is_author or is_moderator(actor, post.circle)
+
+
+def _shadow_allows(actor: Any, post: Post) -> bool:
+    return not post.shadowed or can_see_shadowed(actor, post.circle, post.author_id)
 
 
 @policy("post.edit")
@@ -172,7 +176,10 @@ def went_public(post: Post) -> None:
             post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, kind=post.kind
         )
     )
-    notify_mentions(post.body, actor=post.author, circle=post.circle, url=post_url(post), kind="post.mention")
+    if not post.shadowed:  # a shadow-muted member's @mentions reach no one
+        notify_mentions(
+            post.body, actor=post.author, circle=post.circle, url=post_url(post), kind="post.mention"
+        )
 
 
 # --- Use cases -------------------------------------------------------------------------------
@@ -199,6 +206,7 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
         status=status,
         is_material=bool(draft.is_material and moderator),
         flagged_word=flagged,
+        shadowed=is_shadowed(actor, circle),
         created_at=clock.now(),
     )
     post.circle = circle
@@ -251,6 +259,7 @@ def create_certificate_post(
         kind="certificate",
         certificate_code=certificate_code,
         status=status,
+        shadowed=is_shadowed(actor, circle),
         created_at=clock.now(),
     )
     post.circle = circle

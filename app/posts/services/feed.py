@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from app.circles.models import Circle, Membership
+from app.circles.policies import shadow_filter
 from app.core.db import db
 from app.core.errors import Invalid
 from app.core.pagination import Page, keyset
@@ -37,7 +38,10 @@ def circle_feed(
         # Check-ins have their own table and arrive with campaigns.
         return Page(items=[], next_cursor=None)
     query = select(Post).where(
-        Post.circle_id == circle.id, Post.status == "published", not_blocked_by(actor, Post.author_id)
+        Post.circle_id == circle.id,
+        Post.status == "published",
+        not_blocked_by(actor, Post.author_id),
+        shadow_filter(actor, circle, shadowed=Post.shadowed, author_id=Post.author_id),
     )
     if tab == "featured":
         query = query.where(Post.is_featured.is_(True))
@@ -58,7 +62,12 @@ def home_feed(actor: Any, *, cursor: str | None = None, limit: int = PAGE_SIZE) 
         return Page(items=[], next_cursor=None)
     mine = select(Membership.circle_id).where(Membership.user_id == actor.id, Membership.status == "active")
     query = select(Post).where(
-        Post.circle_id.in_(mine), Post.status == "published", not_blocked_by(actor, Post.author_id)
+        Post.circle_id.in_(mine),
+        Post.status == "published",
+        not_blocked_by(actor, Post.author_id),
+        shadow_filter(
+            actor, None, shadowed=Post.shadowed, author_id=Post.author_id, circle_id=Post.circle_id
+        ),
     )
     return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
 
@@ -92,7 +101,12 @@ def list_comments(actor: Any, post: Post, *, moderator: bool = False) -> list[tu
         shown = or_(shown, own_held)
     query = (
         select(Comment)
-        .where(Comment.post_id == post.id, shown, not_blocked_by(actor, Comment.author_id))
+        .where(
+            Comment.post_id == post.id,
+            shown,
+            not_blocked_by(actor, Comment.author_id),
+            shadow_filter(actor, post.circle, shadowed=Comment.shadowed, author_id=Comment.author_id),
+        )
         .order_by(Comment.id)
         .limit(1000)
     )

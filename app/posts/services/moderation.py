@@ -17,11 +17,27 @@ from app.core.markdown import plain_excerpt
 from app.core.permissions import require
 from app.notifications.services import notify, register_kind
 
-from ..models import Comment, Post, Report
+from ..models import Comment, Post
 from .content import change_post_count, notify_mentions, post_url, went_public
+from .flags import Flagged, list_flagged, resolve_reports
 
-POST_ACTIONS = ("approve", "reject", "pin", "unpin", "feature", "unfeature", "hide", "unhide", "delete")
-COMMENT_ACTIONS = ("approve", "reject", "hide", "unhide", "delete")
+POST_ACTIONS = (
+    "approve",
+    "reject",
+    "pin",
+    "unpin",
+    "feature",
+    "unfeature",
+    "hide",
+    "unhide",
+    "delete",
+    "dismiss",
+)
+# approve / reject are for comments held by the sensitive-word list.
+COMMENT_ACTIONS = ("approve", "reject", "hide", "unhide", "delete", "dismiss")
+# How a host's action resolves the open reports on the content (the reporters' record).
+UPHOLDS = ("hide", "delete", "reject")
+DISMISSES = ("unhide", "dismiss")
 
 register_kind("post.approved", _l("Your post “%(title)s” was approved"))
 register_kind("post.rejected", _l("Your post “%(title)s” was not approved: %(reason)s"))
@@ -59,23 +75,23 @@ def _title(post: Post) -> str:
     return post.title[:30] if post.title else plain_excerpt(post.body, 30)
 
 
-def _resolve_reports(kind: str, target_id: int) -> None:
-    db.session.execute(
-        update(Report)
-        .where(Report.target_kind == kind, Report.target_id == target_id, Report.status == "open")
-        .values(status="resolved")
-        .execution_options(synchronize_session=False)
-    )
-
-
 @use_case
 def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> Post:
-    """approve / reject / pin / unpin / feature / unfeature / hide / unhide / delete, audited."""
+    """approve / reject / pin / unpin / feature / unfeature / hide / unhide / delete / dismiss, audited.
+
+    Open reports on the post close as upheld (hide, delete, reject) or dismissed (dismiss,
+    unhide, approve of a published post): the reporters' record that weighs their next report.
+    """
     require(actor, "circle.view_content", post.circle)
     require(actor, "circle.moderate", post.circle)
     if action not in POST_ACTIONS:
         raise Invalid(fields={"action": _l("Unknown action.")})
     reason = (reason or "").strip()[:500]
+    if action == "dismiss":
+        # "This is fine": the reports close as dismissed and the post stays as it is.
+        resolve_reports("post", post.id, "dismissed")
+        audit.record(actor, "post.dismiss_reports", post, reason=reason, circle_id=post.circle_id)
+        return post
     before = post.status
     statuses, values = _TRANSITIONS[action]
     query = update(Post).where(Post.id == post.id, Post.status.in_(statuses))
@@ -86,10 +102,11 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
     result = db.session.execute(query.values(**values).execution_options(synchronize_session=False))
     changed = bool(result.rowcount)  # type: ignore[attr-defined]
     db.session.refresh(post)
-    if action == "approve" and before == "published":
-        _resolve_reports("post", post.id)  # "this is fine": dismisses the reports
-    if action in ("hide", "delete", "reject"):
-        _resolve_reports("post", post.id)
+    if action in DISMISSES or (action == "approve" and before == "published"):
+        resolve_reports("post", post.id, "dismissed")
+    elif action in UPHOLDS:
+        # Also confirms an automatic hide: the post stays hidden and the reporters were right.
+        resolve_reports("post", post.id, "upheld")
     if changed and post.status != before:
         events.publish(
             events.PostVisibilityChanged(post_id=post.id, circle_id=post.circle_id, status=post.status)
@@ -135,13 +152,20 @@ def moderate_post(actor: Any, post: Post, action: str, *, reason: str = "") -> P
 
 @use_case
 def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str = "") -> Comment:
-    """approve / reject (held for review), hide / unhide / delete a comment, audited."""
+    """approve / reject (held for review), hide / unhide / delete a comment, or dismiss its
+    reports, audited (reports resolve as for posts)."""
     circle = db.session.get(Circle, comment.circle_id)
     require(actor, "circle.view_content", circle)
     require(actor, "circle.moderate", circle)
     if action not in COMMENT_ACTIONS:
         raise Invalid(fields={"action": _l("Unknown action.")})
     reason = (reason or "").strip()[:500]
+    if action == "dismiss":
+        resolve_reports("comment", comment.id, "dismissed")
+        audit.record(actor, "comment.dismiss_reports", comment, reason=reason, circle_id=comment.circle_id)
+        return comment
+    if action not in ("approve", "reject"):
+        resolve_reports("comment", comment.id, "upheld" if action in UPHOLDS else "dismissed")
     old, held, new = _COMMENT_TRANSITIONS[action]
     before, was_held = comment.status, comment.is_pending
     query = update(Comment).where(Comment.id == comment.id, Comment.status.in_(old))
@@ -171,7 +195,6 @@ def moderate_comment(actor: Any, comment: Comment, action: str, *, reason: str =
         if action == "reject" or (action == "delete" and was_held):
             notify(comment.author_id, "comment.rejected", actor_id=actor.id, params={"reason": reason or "-"})
         elif action in ("hide", "delete"):
-            _resolve_reports("comment", comment.id)
             notify(comment.author_id, "comment.removed", actor_id=actor.id, params={"reason": reason or "-"})
     audit.record(actor, f"comment.{action}", comment, reason=reason, circle_id=comment.circle_id)
     return comment
@@ -189,7 +212,8 @@ def _publish_held_comment(actor: Any, comment: Comment) -> None:
     )
     url = post_url(post) + f"#comment-{comment.id}"
     author = db.session.get(User, comment.author_id)
-    notify_mentions(comment.body, actor=author, circle=post.circle, url=url, kind="comment.mention")
+    if not comment.shadowed:  # a shadow-muted member's @mentions reach no one
+        notify_mentions(comment.body, actor=author, circle=post.circle, url=url, kind="comment.mention")
     notify(comment.author_id, "comment.approved", actor_id=actor.id, url=url)
 
 
@@ -197,7 +221,7 @@ def _publish_held_comment(actor: Any, comment: Comment) -> None:
 class Queue:
     pending_posts: list[Post]
     pending_comments: list[tuple[Comment, Post | None]]
-    reports: list[tuple[Report, Post | None, Comment | None]]
+    reports: list[Flagged]
     join_requests: list[Membership]
     members: list[Membership]
     log: list[audit.AuditEntry]
@@ -224,24 +248,10 @@ def get_queue(actor: Any, circle: Circle) -> Queue:
             .limit(50)
         ).unique()
     )
-    reports = list(
-        db.session.scalars(
-            select(Report)
-            .where(Report.circle_id == circle.id, Report.status == "open")
-            .order_by(Report.id)
-            .limit(50)
-        ).unique()
-    )
-    post_ids = {r.post_id for r in reports} | {c.post_id for c in held}
-    comment_ids = {r.target_id for r in reports if r.target_kind == "comment"}
-    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(post_ids))).unique()}
-    comments = {
-        c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(comment_ids))).unique()
-    }
-    rows = [
-        (r, posts.get(r.post_id), comments.get(r.target_id) if r.target_kind == "comment" else None)
-        for r in reports
-    ]
+    held_posts = {c.post_id for c in held}
+    posts = {p.id: p for p in db.session.scalars(select(Post).where(Post.id.in_(held_posts))).unique()}
+    # Heaviest total report weight first: what most trusted members flagged leads.
+    rows = list_flagged(circle)
     requests = list(
         db.session.scalars(
             select(Membership)

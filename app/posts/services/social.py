@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.circles.policies import is_moderator
+from app.circles.policies import can_see_shadowed, is_moderator, is_shadowed
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events
 from app.core.db import db, use_case
@@ -17,7 +17,7 @@ from app.core.permissions import is_signed_in, policy, require
 from app.notifications.services import notify, register_kind
 from app.safety.services import find_sensitive
 
-from ..models import Comment, Like, Post, Report
+from ..models import Comment, Like, Post
 from . import abuse
 from .content import notify_mentions, post_url
 
@@ -31,11 +31,6 @@ def _can_like(actor: Any, _target: Any) -> bool:
     return is_signed_in(actor)
 
 
-@policy("post.report")
-def _can_report(actor: Any, _target: Any) -> bool:
-    return is_signed_in(actor)
-
-
 def get_comment(actor: Any, circle_id: int, comment_id: int) -> Comment:
     """A visible comment of a post the actor may see, or NotFound."""
     comment = db.session.get(Comment, comment_id)
@@ -45,6 +40,8 @@ def get_comment(actor: Any, circle_id: int, comment_id: int) -> Comment:
     if post is None:
         raise NotFound()
     require(actor, "post.view", post)
+    if comment.shadowed and not can_see_shadowed(actor, post.circle, comment.author_id):
+        raise NotFound()
     return comment
 
 
@@ -76,6 +73,7 @@ def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None =
         author_id=actor.id,
         parent_id=parent.id if parent else None,
         body=body,
+        shadowed=is_shadowed(actor, post.circle),
         created_at=clock.now(),
     )
     if flagged:
@@ -94,7 +92,8 @@ def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None =
             comment_id=comment.id, post_id=post.id, author_id=actor.id, circle_id=post.circle_id
         )
     )
-    notify_mentions(body, actor=actor, circle=post.circle, url=post_url(post), kind="comment.mention")
+    if not comment.shadowed:  # a shadow-muted member's @mentions reach no one
+        notify_mentions(body, actor=actor, circle=post.circle, url=post_url(post), kind="comment.mention")
     return comment
 
 
@@ -124,6 +123,12 @@ def _require_visible(actor: Any, target: Post | Comment) -> None:
         raise NotFound()
     require(actor, "post.view", post)
     if isinstance(target, Comment) and target.status != "visible":
+        raise NotFound()
+    if (
+        isinstance(target, Comment)
+        and target.shadowed
+        and not can_see_shadowed(actor, post.circle, target.author_id)
+    ):
         raise NotFound()
 
 
@@ -195,45 +200,3 @@ def set_like(actor: Any, kind: str, target: Post | Comment, state: bool | None) 
     count = db.session.scalar(select(model.like_count).where(model.id == target.id)) or 0
     db.session.expire(target, ["like_count"])
     return wanted, int(count)
-
-
-@use_case
-def report(actor: Any, kind: str, target: Post | Comment, *, reason: str) -> Report:
-    """Send a post or comment to the hosts' queue; reporting twice changes nothing."""
-    _require_visible(actor, target)
-    require(actor, "post.report", target)
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(fields={"reason": _l("Tell the hosts what is wrong.")})
-    if len(reason) > 500:
-        raise Invalid(fields={"reason": _l("At most 500 characters.")})
-    post_id = target.id if isinstance(target, Post) else target.post_id
-    existing = db.session.scalar(
-        select(Report).where(
-            Report.reporter_id == actor.id, Report.target_kind == kind, Report.target_id == target.id
-        )
-    )
-    if existing is not None:
-        return existing
-    row = Report(
-        circle_id=target.circle_id,
-        reporter_id=actor.id,
-        target_kind=kind,
-        target_id=target.id,
-        post_id=post_id,
-        reason=reason,
-        created_at=clock.now(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        found = db.session.scalar(
-            select(Report).where(
-                Report.reporter_id == actor.id, Report.target_kind == kind, Report.target_id == target.id
-            )
-        )
-        if found is None:
-            raise
-        return found
-    return row
