@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
+from app.core import clock
 from app.core.db import db
 from app.extensions import limiter
 from tests.helpers import QueryCounter, TestClient, make_user
@@ -191,6 +192,19 @@ def admin_client(app: Flask, admin: Any) -> TestClient:
 def count_queries(app: Flask) -> QueryCounter:
     """`with count_queries() as q: ...; assert q.count == N` (prints the SQL on mismatch)."""
     return QueryCounter(app.extensions["quanzi_test_engines"])
+
+
+@pytest.fixture(autouse=True)
+def _clock_unfrozen() -> Iterator[None]:
+    """Every test starts and ends on the real clock.
+
+    `clock.freeze` swaps one process-wide source; a test that froze it inside several threads
+    could leave it pinned (their exits interleave), and every later test would then sign
+    webhooks with a stale timestamp or count days wrong. This makes such a leak harmless.
+    """
+    clock._now_source = None
+    yield
+    clock._now_source = None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

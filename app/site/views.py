@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from app.core.htmx import back_url, page_or_fragment
 from app.core.i18n import LANG_COOKIE, LANGUAGES
@@ -20,13 +21,16 @@ bp = Blueprint("site", __name__)
 
 @bp.app_context_processor
 def _site_identity() -> dict[str, Any]:
-    """The operator's site name, tagline and logo on every page (one query per request)."""
-    settings = services.get_settings()
+    """The operator's site name, tagline and logo on every page.
+
+    Lazy proxies: the settings are read (once per request) only when a template prints one,
+    so fragments such as the polled unread badge cost no query for them.
+    """
     return {
-        "site_name": settings.name,
-        "site_tagline": settings.tagline,
-        "site_logo": settings.logo_url(),
-        "site_settings": settings,
+        "site_name": LocalProxy(lambda: services.get_settings().name),
+        "site_tagline": LocalProxy(lambda: services.get_settings().tagline),
+        "site_logo": LocalProxy(lambda: services.get_settings().logo_url()),
+        "site_settings": LocalProxy(services.get_settings),
     }
 
 

@@ -319,7 +319,8 @@ def test_double_submit_in_parallel_acts_once(app: Any, admin: Any) -> None:
     errors: list[BaseException] = []
 
     def submit() -> None:
-        with app.app_context(), clock.freeze(NOW):
+        # The clock is frozen once, by the test (freeze() swaps a process-wide source).
+        with app.app_context():
             try:
                 actor = db.session.get(User, admin_id)
                 segment = segments.get_segment(actor, "new", param=7)
@@ -334,10 +335,11 @@ def test_double_submit_in_parallel_acts_once(app: Any, admin: Any) -> None:
                 db.session.remove()
 
     threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with clock.freeze(NOW):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     assert errors == []
     assert sorted(results) == [(False, 0), (True, 4)]
     db.session.rollback()

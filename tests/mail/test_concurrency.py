@@ -46,11 +46,9 @@ def run_in_threads(target: Any) -> list[Any]:
 
 
 def test_concurrent_digest_runs_queue_one_digest_per_member(inbox, member, host, busy_week):  # noqa: F811
-    def run() -> digest.DigestReport:
-        with clock.freeze(NEXT_MONDAY):
-            return digest.send_digests()
-
-    reports = run_in_threads(run)
+    # Frozen once, here: freeze() swaps a process-wide source, so threads must not nest it.
+    with clock.freeze(NEXT_MONDAY):
+        reports = run_in_threads(digest.send_digests)
     assert sum(r.sent for r in reports) == 2
     rows = queued(category="digest")
     assert sorted(row.user_id for row in rows) == sorted([member.id, host.id])
