@@ -14,12 +14,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import audit, clock
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Invalid
 from app.core.permissions import require
 from app.notifications.services import notify, register_kind
@@ -103,14 +102,11 @@ class WinbackResult:
 
 
 def _insert_recipient(campaign_id: int, user_id: int) -> bool:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(WinbackRecipient)
-        .values(campaign_id=campaign_id, user_id=user_id, created_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["campaign_id", "user_id"])
+    return insert_ignoring_conflict(
+        WinbackRecipient,
+        {"campaign_id": campaign_id, "user_id": user_id, "created_at": clock.now()},
+        ["campaign_id", "user_id"],
     )
-    return bool(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _check(message: str, points: int, item_id: int | None, request_id: str) -> None:

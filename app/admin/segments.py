@@ -17,7 +17,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, case, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -25,7 +24,7 @@ from app.badges.models import Badge, BadgeAward
 from app.checkins.models import Campaign, Checkin, Completion
 from app.circles.models import Circle, Membership
 from app.core import audit, clock
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import Page, keyset
 from app.core.permissions import require
@@ -494,14 +493,11 @@ class ActionResult:
 
 
 def _insert_recipient(action_id: int, user_id: int) -> bool:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(SegmentRecipient)
-        .values(action_id=action_id, user_id=user_id, created_at=clock.now())
-        .on_conflict_do_nothing(index_elements=["action_id", "user_id"])
+    return insert_ignoring_conflict(
+        SegmentRecipient,
+        {"action_id": action_id, "user_id": user_id, "created_at": clock.now()},
+        ["action_id", "user_id"],
     )
-    return bool(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _check(action: str, message: str, points: int, item_id: int | None, campaign_id: int | None) -> Any:

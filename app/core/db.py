@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -172,3 +174,21 @@ def run_after_commit() -> None:
 
 def in_use_case() -> bool:
     return _depth.get() > 0
+
+
+def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction); True when inserted.
+
+    The once-only guard of every idempotent write: a concurrent request that inserted the
+    same row first makes this a no-op instead of an IntegrityError.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING, not rowcount: psycopg reports -1 for some statements, which would read as True.
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict))
+        .returning(*model.__table__.primary_key.columns)
+    )
+    return db.session.execute(statement).first() is not None

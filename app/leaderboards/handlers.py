@@ -15,12 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.checkins import services as checkins
 from app.core import clock, events
-from app.core.db import db
+from app.core.db import db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
 from app.points.models import EARN, PointsEntry
 
 from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay
-from .sql import insert_ignoring_conflict
 
 METRICS = ("points", "checkins", "likes", "invites")
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from app.checkins import services as checkins
 from app.circles import services as circles
 from app.core import audit, clock, events
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import Page, keyset
 from app.core.permissions import can, is_admin, is_signed_in, policy, require
@@ -47,7 +47,6 @@ from .models import (
     Prize,
     PrizePayout,
 )
-from .sql import insert_ignoring_conflict
 
 MAX_POINTS = 10_000
 HISTORY_PAGE = 20

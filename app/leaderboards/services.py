@@ -13,14 +13,13 @@ from app.accounts.models import User
 from app.checkins import services as checkins
 from app.circles import services as circles
 from app.core import audit, clock
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import NotFound
 from app.core.permissions import require
 from app.points.models import PointsDaily, Tier
 from app.points.tiers import list_tiers, tier_for_growth
 
 from .models import CAMPAIGN, CIRCLE, SITE, TITLE_KINDS, BoardDay, Title
-from .sql import insert_ignoring_conflict
 
 METRICS = ("points", "checkins", "likes", "invites")
 PERIODS = ("week", "month", "all")

@@ -19,9 +19,8 @@ from app.circles import services as circles
 from app.circles.models import Membership
 from app.core import clock
 from app.core.audit import AuditEntry
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.leaderboards.models import CIRCLE, BoardDay
-from app.leaderboards.sql import insert_ignoring_conflict
 from app.points.models import PointsDaily
 from app.posts.models import Post
 

@@ -15,10 +15,9 @@ from sqlalchemy import select, update
 
 from app.accounts.models import User
 from app.core import clock
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_signed_in, policy, require
-from app.leaderboards.sql import insert_ignoring_conflict
 
 from .compose import Composed, mail_domain, read_unsubscribe_token
 from .models import CATEGORIES, LANGUAGES, MailMessage, MailPreference

@@ -13,7 +13,7 @@ from app.badges import services as badges
 from app.circles.models import Circle, Membership
 from app.circles.services import get_circle_by_id
 from app.core import audit, clock
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Forbidden, Invalid, NotFound
 from app.core.permissions import require
 from app.notifications.services import notify, register_kind
@@ -21,7 +21,6 @@ from app.points import tiers
 
 from .. import policies  # noqa: F401  (importing registers the campaign and check-in rules)
 from ..models import MAX_DAYS, Campaign, CampaignRun, Checkin, Completion, Reminder
-from ..sql import insert_ignoring_conflict
 
 MAX_POINTS = 1000
 MAX_COMPLETION_POINTS = 10_000

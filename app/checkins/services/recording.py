@@ -13,12 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from app.circles.policies import is_shadowed
 from app.circles.services import check_can_participate
 from app.core import clock, events, images
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Conflict, Invalid
 from app.core.permissions import require
 
 from ..models import Campaign, CampaignRun, Checkin, Completion, RunProgress
-from ..sql import insert_ignoring_conflict
 from .campaigns import campaign_circle, check_tier, run_for_day
 
 MAX_BODY = 2000
