@@ -65,7 +65,9 @@ def test_redeems_racing_a_stock_top_up_lose_nothing(app: Any, admin: Any) -> Non
         select(func.count()).select_from(AuditEntry).where(AuditEntry.reason == "损坏")
     )
     assert stock + sold == 6 + 5 - 2 * took_away
-    assert sold == sum(1 for r in results if isinstance(r, services.RedeemResult)) >= 6
+    # 14 buyers for at most 11: a buyer is refused only at zero, so everything on the shelf
+    # while they ran was sold; the top-up may land after the last of them.
+    assert sold == sum(1 for r in results if isinstance(r, services.RedeemResult)) >= 6 - 2 * took_away
 
 
 def test_a_stock_set_racing_redeems_is_compare_and_set(app: Any, admin: Any) -> None:
