@@ -15,6 +15,8 @@ from app.core.uploads import Upload
 VISIBILITIES = ("public", "private")
 JOIN_POLICIES = ("open", "approval", "tier", "ticket")
 CIRCLE_ROLES = ("owner", "cohost", "member")
+# Members who host a circle: they moderate it and see what is hidden from others.
+HOST_ROLES = ("owner", "cohost")
 MEMBER_STATUSES = ("pending", "active", "banned")
 
 
@@ -105,7 +107,7 @@ class Membership(Base):
 
     @property
     def is_moderator(self) -> bool:
-        return self.status == "active" and self.role in ("owner", "cohost")
+        return self.status == "active" and self.role in HOST_ROLES
 
     def is_muted(self) -> bool:
         return self.muted_until is not None and self.muted_until > clock.now()

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 from app.core.db import db
 from app.core.permissions import is_admin, is_signed_in, policy
 
-from .models import Circle, Membership
+from .models import HOST_ROLES, Circle, Membership
 
 
 def as_circle(target: Any) -> Circle | None:
@@ -128,7 +128,7 @@ def shadow_filter(
         moderated = select(Membership.circle_id).where(
             Membership.user_id == actor.id,
             Membership.status == "active",
-            Membership.role.in_(("owner", "cohost")),
+            Membership.role.in_(HOST_ROLES),
         )
         allowed.append(circle_id.in_(moderated))
     return or_(*allowed)

@@ -26,7 +26,8 @@ class Post(Base):
         CheckConstraint("like_count >= 0", name="like_count"),
         CheckConstraint("comment_count >= 0", name="comment_count"),
         CheckConstraint("pin_rank IN (0, 1)", name="pin_rank"),
-        # The circle feed: pinned first, newest first (keyset on pin_rank, id).
+        # The circle feed: pinned first, newest first (keyset on pin_rank, id). The home feed
+        # reads the same index, one (circle, pin_rank) range at a time.
         Index("ix_post_circle_feed", "circle_id", "status", "pin_rank", "id"),
         Index("ix_post_circle_featured", "circle_id", "status", "is_featured", "id"),
         Index("ix_post_circle_material", "circle_id", "status", "is_material", "id"),

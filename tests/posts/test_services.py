@@ -178,6 +178,45 @@ def test_home_feed_shows_only_my_circles(circle, host, member):
     assert services.home_feed(None).items == []
 
 
+def test_home_feed_merges_my_circles_newest_first_across_pages(circle, host, member):
+    """Per-circle ranges merged by id: pinned posts keep their date, shadowed and blocked
+    authors stay out, and paging visits every post once."""
+    other = make_circle(host, "other")
+    join(member, other)
+    stranger = make_user("stranger")
+    join(stranger, circle)
+    shadower = make_user("shadower")
+    join(shadower, other)
+    outside = make_circle(host, "outside")
+    make_post(host, outside, body="不在我的圈子")
+    expected = []
+    for n in range(9):
+        target = circle if n % 3 else other
+        expected.append(make_post(host, target, body=f"帖子 {n}").id)
+    old_pinned = expected[1]
+    hidden = make_post(shadower, other, body="透明人").id
+    blocked = make_post(stranger, circle, body="被我拉黑").id
+    mine = make_post(member, circle, body="我自己的").id
+    db.session.execute(update(Post).where(Post.id == old_pinned).values(pin_rank=1))
+    db.session.execute(update(Post).where(Post.id.in_([hidden, mine])).values(shadowed=True))
+    db.session.commit()
+    from app.safety.services import set_block
+
+    set_block(member, stranger, on=True)
+    expected.append(mine)
+    seen, cursor = [], None
+    while True:
+        page = services.home_feed(member, cursor=cursor, limit=4)
+        seen.extend(p.id for p in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(expected, reverse=True)
+    assert hidden not in seen and blocked not in seen
+    # A host of the circle sees the shadowed post in the merge too.
+    assert hidden in {p.id for p in services.home_feed(host, limit=50).items}
+
+
 def test_edit_and_delete_own_post(circle, member, host):
     post = make_post(member, circle, body="初稿", tags="a")
     services.edit_post(member, post, services.Draft(body="改过了", tags="b c"))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import product
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, union_all
 
-from app.circles.models import Circle, Membership
+from app.circles.models import HOST_ROLES, Circle, Membership
 from app.circles.policies import shadow_filter
 from app.core.db import db
 from app.core.errors import Invalid
-from app.core.pagination import Page, keyset
-from app.core.permissions import is_signed_in, require
+from app.core.pagination import Page, decode_cursor, keyset
+from app.core.permissions import is_admin, is_signed_in, require
 from app.safety.services import not_blocked_by
 
 from ..models import Comment, Like, Post, PostTag
@@ -57,18 +58,39 @@ def circle_feed(
 
 
 def home_feed(actor: Any, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Post]:
-    """Newest posts from the circles the actor belongs to."""
+    """Newest posts from the circles the actor belongs to, in two SELECTs at any size.
+
+    Each circle's newest `limit + 1` ids come from the circle feed's index, one range per
+    (circle, pinned or not) so each is already in id order, and the page is the newest of
+    those: the database never sorts a circle's whole history, however many posts it has.
+    """
     if not is_signed_in(actor):
         return Page(items=[], next_cursor=None)
-    mine = select(Membership.circle_id).where(Membership.user_id == actor.id, Membership.status == "active")
-    query = select(Post).where(
-        Post.circle_id.in_(mine),
-        Post.status == "published",
-        not_blocked_by(actor, Post.author_id),
-        shadow_filter(
-            actor, None, shadowed=Post.shadowed, author_id=Post.author_id, circle_id=Post.circle_id
-        ),
-    )
+    rows = db.session.execute(
+        select(Membership.circle_id, Membership.role)
+        .where(Membership.user_id == actor.id, Membership.status == "active")
+        .order_by(Membership.circle_id)
+    ).all()
+    if not rows:
+        return Page(items=[], next_cursor=None)
+    before = decode_cursor(cursor, [int])[0] if cursor else None
+    hosts = is_admin(actor)
+    branches = []
+    for (circle_id, role), pin_rank in product(rows, (0, 1)):
+        ids = select(Post.id).where(
+            Post.circle_id == circle_id,
+            Post.status == "published",
+            Post.pin_rank == pin_rank,
+            not_blocked_by(actor, Post.author_id),
+        )
+        if not (hosts or role in HOST_ROLES):
+            ids = ids.where(or_(Post.shadowed.is_(False), Post.author_id == actor.id))
+        if before is not None:
+            ids = ids.where(Post.id < before)
+        newest = ids.order_by(Post.id.desc()).limit(limit + 1).subquery()
+        branches.append(select(newest.c.id))
+    candidates = union_all(*branches)
+    query = select(Post).where(Post.id.in_(candidates))
     return keyset(query, [(Post.id, True)], cursor=cursor, limit=limit)
 
 

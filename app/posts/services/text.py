@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -15,6 +16,8 @@ _TAG_JUNK = re.compile(r"[^\w\-·]+", re.UNICODE)
 MENTION_RE = re.compile(r"(?<![\w@./])@([A-Za-z0-9_]{3,20})\b")
 LINK_RE = re.compile(r"https?://|www\.", re.IGNORECASE)
 _HTML_SPLIT = re.compile(r"(<[^>]+>)")
+# Rendered bodies kept per worker process (a few MB at typical post sizes).
+RENDER_CACHE_SIZE = 2048
 
 
 def normalise_tags(raw: str) -> list[str]:
@@ -59,11 +62,16 @@ def _link_mentions(html: str) -> str:
     return "".join(out)
 
 
+# Feeds show the same bodies to every reader, request after request. The output depends on
+# the text alone (mention links are by username), so the text is the whole cache key: an
+# edit is a new key, and there is nothing to invalidate.
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
 def render_body(text: str) -> Markup:
     """Markdown -> sanitised HTML with @mentions linked to profiles."""
     return render_markdown(text, preprocess=_link_mentions)
 
 
+@lru_cache(maxsize=RENDER_CACHE_SIZE * 4)
 def render_comment(text: str) -> Markup:
     """Comments are plain text with line breaks and @mentions."""
     html = str(escape(text or "")).replace("\n", "<br>")
