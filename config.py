@@ -68,6 +68,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "QUANZI_TIMEZONE": os.environ.get("QUANZI_TIMEZONE", "Asia/Shanghai"),
         "RATELIMIT_ENABLED": env_bool("RATELIMIT_ENABLED", True),
+        # Whole-page cache of the main reads (app/core/pagecache.py), per worker process.
+        "PAGE_CACHE_ENABLED": env_bool("PAGE_CACHE_ENABLED", True),
+        "PAGE_CACHE_PAGES": env_int("PAGE_CACHE_PAGES", 512),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         # Several sites (or test runs) sharing one Redis keep their counters apart.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),

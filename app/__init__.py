@@ -41,8 +41,9 @@ from app.core.cli import backup_command
 from app.core.db import configure_sqlite, db
 from app.core.error_pages import configure_errors
 from app.core.i18n import configure_i18n
+from app.core.pagecache import configure_page_cache
 from app.core.security import configure_security
-from app.core.templating import configure_templates
+from app.core.templating import PageEnvironment, configure_templates
 from app.demo import seed_demo_command
 from app.extensions import csrf, htmx, limiter, login_manager, migrate
 from app.leaderboards.cli import leaderboards_cli
@@ -65,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=config["QUANZI_INSTANCE_DIR"],
     )
+    app.jinja_environment = PageEnvironment  # before anything touches app.jinja_env
     app.config.update(config)
     configure_extensions(app)
     configure_i18n(app, str(ROOT / "translations"))
@@ -74,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     wiring.install()
+    configure_page_cache(app)  # last: its hooks wrap everyone else's
     return app
 
 
