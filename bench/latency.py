@@ -156,10 +156,39 @@ def run_latency(
     for name, client, url in reads:
         calls = [partial(client.get, url)] * (requests + warmup)
         routes.append(measure(app, Route(name, "read"), counter, calls, warmup))
+    routes.extend(_uncached(meta, reads, admin_id, member_id, requests=requests, warmup=warmup))
     routes.extend(
         _search(meta, requests=requests, warmup=warmup, backends=search_backends, overrides=overrides)
     )
     routes.extend(_writes(app, meta, counter, member, writes=writes))
+    close(app)
+    return routes
+
+
+def _uncached(
+    meta: dict[str, Any],
+    reads: list[tuple[str, FlaskClient, str]],
+    admin_id: int,
+    member_id: int,
+    *,
+    requests: int,
+    warmup: int,
+) -> list[Route]:
+    """The same reads with the page cache off: what a page costs right after any write.
+
+    Reported beside the cached rows (kind "render"); the budgets apply to the cached ones,
+    which is what a reader gets while nothing changes.
+    """
+    app = build_app({"PAGE_CACHE_ENABLED": False})
+    counter = Counter()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counter)
+    clients = {"anon": app.test_client(), "member": login(app, member_id), "admin": login(app, admin_id)}
+    routes = []
+    for name, _client, url in reads:
+        who = "admin" if "admin" in name else "anon" if "anonymous" in name else "member"
+        calls = [partial(clients[who].get, url)] * (requests + warmup)
+        routes.append(measure(app, Route(f"{name} (uncached)", "render"), counter, calls, warmup))
     close(app)
     return routes
 
