@@ -213,4 +213,4 @@ def _key() -> tuple[Any, ...] | None:
 
     minute = clock.now().replace(second=0, microsecond=0)
     shape = tuple(request.headers.get(h) for h in _SHAPE_HEADERS)
-    return (request.full_path, select_locale(), user, shape, minute)
+    return (request.host_url, request.full_path, select_locale(), user, shape, minute)
