@@ -99,6 +99,10 @@ class PageStore:
             while len(self._pages) > self.capacity:
                 self._pages.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
     def __len__(self) -> int:
         return len(self._pages)
 

@@ -66,6 +66,8 @@ def test_policy_pages_and_icp(app, client):
     assert "用户协议" in client.get("/terms").get_data(as_text=True)
     assert "ICP" not in client.get("/").get_data(as_text=True)
     app.config["QUANZI_ICP"] = "京ICP备12345678号"
+    # Configuration is read at start-up; a restart begins with an empty page cache.
+    app.extensions["page_cache"].clear()
     html = client.get("/").get_data(as_text=True)
     assert "京ICP备12345678号" in html and "beian.miit.gov.cn" in html
 
