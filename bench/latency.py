@@ -27,7 +27,7 @@ from app.core.db import db
 @dataclass
 class Route:
     name: str
-    kind: str  # read | write | search
+    kind: str  # read | render (a read with the page cache off) | write | search
     samples: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
@@ -156,7 +156,9 @@ def run_latency(
     for name, client, url in reads:
         calls = [partial(client.get, url)] * (requests + warmup)
         routes.append(measure(app, Route(name, "read"), counter, calls, warmup))
-    routes.extend(_uncached(meta, reads, admin_id, member_id, requests=requests, warmup=warmup))
+    routes.extend(
+        _uncached(reads, admin_id, member_id, requests=requests, warmup=warmup, overrides=overrides)
+    )
     routes.extend(
         _search(meta, requests=requests, warmup=warmup, backends=search_backends, overrides=overrides)
     )
@@ -166,20 +168,20 @@ def run_latency(
 
 
 def _uncached(
-    meta: dict[str, Any],
     reads: list[tuple[str, FlaskClient, str]],
     admin_id: int,
     member_id: int,
     *,
     requests: int,
     warmup: int,
+    overrides: dict[str, Any] | None,
 ) -> list[Route]:
     """The same reads with the page cache off: what a page costs right after any write.
 
     Reported beside the cached rows (kind "render"); the budgets apply to the cached ones,
     which is what a reader gets while nothing changes.
     """
-    app = build_app({"PAGE_CACHE_ENABLED": False})
+    app = build_app({**(overrides or {}), "PAGE_CACHE_ENABLED": False})
     counter = Counter()
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", counter)
