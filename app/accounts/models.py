@@ -24,6 +24,8 @@ class User(Base):
         # The cached balances the points ledger keeps (app/points/ledger.py is the only writer).
         CheckConstraint("points >= 0", name="points_nonnegative"),
         CheckConstraint("growth >= 0", name="growth_nonnegative"),
+        # The all-time site points board: top members by lifetime earnings.
+        Index("ix_user_account_earned", "earned", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +51,8 @@ class User(Base):
     # Spendable points (积分) and lifetime growth (成长值), cached from the points ledger.
     points: Mapped[int] = mapped_column(default=0, server_default="0")
     growth: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Lifetime earnings (the sum of earn rows), the all-time site points board's score.
+    earned: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Every page shows the avatar next to the name: joined eagerly, one query saved per user.
     avatar: Mapped[Upload | None] = relationship(lazy="joined", foreign_keys=[avatar_id])

@@ -240,6 +240,13 @@ def replay(
         ((u, r, sink.day(d), c) for (u, r, d), c in counters.items()),
     )
     keys = set(board_points) | set(world.board_likes) | set(world.board_checkins) | set(world.board_invites)
+    totals: dict[tuple[str, int, int], list[int]] = {}
+    for key in keys:
+        figures = (board_points.get(key, 0), world.board_checkins.get(key, 0), world.board_likes.get(key, 0),
+                   world.board_invites.get(key, 0))  # fmt: skip
+        total = totals.setdefault(key[:3], [0, 0, 0, 0])
+        for i, value in enumerate(figures):
+            total[i] += value
     sink.write(
         "leaderboard_day", ("scope", "scope_id", "user_id", "day", "points", "checkins", "likes", "invites"),
         ((s, sid, u, sink.day(d), board_points.get(k, 0), world.board_checkins.get(k, 0),
@@ -247,14 +254,26 @@ def replay(
          for k in sorted(keys) for (s, sid, u, d) in (k,)),
     )  # fmt: skip
     sink.write(
+        "leaderboard_total",
+        ("scope", "scope_id", "user_id", "points", "checkins", "likes", "invites"),
+        ((*k, *v) for k, v in sorted(totals.items())),
+    )
+    sink.write(
         "activity_event", ("id", "user_id", "kind", "circle_id", "ref_id", "ref", "day", "created_at"),
         ((i, u, kind, cid, ref_id, ref, sink.day(world.local_day(ts)), sink.ts(ts))
          for i, (u, kind, ref, cid, ref_id, ts) in enumerate(
              sorted(world.activity, key=lambda f: f[5]), start=1)),
     )  # fmt: skip
+    earned: dict[int, int] = {}
+    for (uid, _day), amount in daily.items():
+        _bump(earned, uid, amount)
     sink.execute(
-        "UPDATE user_account SET points = ?, growth = ? WHERE id = ?",
-        ((points[u], growth[u], u) for u in range(1, world.users + 1) if points[u] or growth[u]),
+        "UPDATE user_account SET points = ?, growth = ?, earned = ? WHERE id = ?",
+        (
+            (points[u], growth[u], earned.get(u, 0), u)
+            for u in range(1, world.users + 1)
+            if points[u] or growth[u]
+        ),
     )
     return {"ledger": ledger_id, "signins": len(signin_rows), "orders": len(order_rows)}
 

@@ -7,13 +7,14 @@ import logging
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, event, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -192,3 +193,34 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Seque
         .returning(*model.__table__.primary_key.columns)
     )
     return db.session.execute(statement).first() is not None
+
+
+def add_to_counter(model: Any, keys: dict[str, Any], column: str, amount: int, guard: Any = None) -> bool:
+    """`column += amount` on the row with `keys`, inserting it first if missing (race-safe).
+
+    UPDATE first; when no row matched, INSERT inside a savepoint; when a concurrent
+    transaction inserted the same row first, the unique key rejects ours and we UPDATE again
+    (it is committed by then). `guard` (a SQL condition) makes the add conditional, as for
+    daily caps; then the result says whether it applied. Every rollup counter uses this.
+    """
+    where = [getattr(model, name) == value for name, value in keys.items()]
+    if guard is not None:
+        where.append(guard)
+    statement = (
+        update(model)
+        .where(*where)
+        .values({column: getattr(model, column) + amount})
+        .execution_options(synchronize_session=False)
+    )
+    if _rowcount(statement) == 1:
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(model).values(**keys, **{column: amount}))
+        return True
+    except IntegrityError:
+        return _rowcount(statement) == 1
+
+
+def _rowcount(statement: Any) -> int:
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

@@ -1,4 +1,5 @@
-"""Keeping the rollups: event handlers add to `leaderboard_day` in the event's transaction.
+"""Keeping the rollups: event handlers add to `leaderboard_day` and `leaderboard_total` in
+the event's transaction.
 
 Each credit is keyed (`leaderboard_credit`), so a repeated event never counts twice. Points
 per circle and campaign come from the ledger row the points handler just wrote for the same
@@ -9,17 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.checkins import services as checkins
 from app.core import clock, events
-from app.core.db import db, insert_ignoring_conflict
+from app.core.db import add_to_counter, db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
 from app.points.models import EARN, PointsEntry
 
-from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay
+from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay, BoardTotal
 
 METRICS = ("points", "checkins", "likes", "invites")
 
@@ -30,24 +30,13 @@ def _credit(key: str) -> bool:
 
 
 def add(scope: str, scope_id: int, user_id: int, day: date, metric: str, amount: int) -> None:
-    """`metric += amount` on the member's row for that day and scope (upsert, race-safe)."""
+    """`metric += amount` on the member's row for that day and scope and on their all-time
+    row (upserts, race-safe)."""
     if metric not in METRICS:
         raise ValueError(metric)
-    keys = {"scope": scope, "scope_id": scope_id, "user_id": user_id, "day": day}
-    column = getattr(BoardDay, metric)
-    statement = (
-        update(BoardDay)
-        .where(*[getattr(BoardDay, k) == v for k, v in keys.items()])
-        .values({metric: column + amount})
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(db.session.execute(statement), "rowcount", 0):
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(BoardDay).values(**keys, **{metric: amount}))
-    except IntegrityError:
-        db.session.execute(statement)
+    keys = {"scope": scope, "scope_id": scope_id, "user_id": user_id}
+    add_to_counter(BoardDay, {**keys, "day": day}, metric, amount)
+    add_to_counter(BoardTotal, keys, metric, amount)
 
 
 def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: str, amount: int) -> None:

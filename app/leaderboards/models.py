@@ -40,6 +40,29 @@ class BoardDay(Base):
     invites: Mapped[int] = mapped_column(default=0)
 
 
+class BoardTotal(Base):
+    """A member's all-time figures in one scope: `leaderboard_day` summed, kept beside it by
+    the same handler call, so the all-time boards read the top rows of an index instead of
+    grouping every day ever. The site's all-time points are `User.earned` (points' own)."""
+
+    __tablename__ = "leaderboard_total"
+    __table_args__ = (
+        Index("ix_leaderboard_total_points", "scope", "scope_id", "points", "user_id"),
+        Index("ix_leaderboard_total_checkins", "scope", "scope_id", "checkins", "user_id"),
+        Index("ix_leaderboard_total_likes", "scope", "scope_id", "likes", "user_id"),
+        Index("ix_leaderboard_total_invites", "scope", "scope_id", "invites", "user_id"),
+        CheckConstraint("scope IN ('site', 'circle', 'campaign')", name="scope"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True)  # 0 for the site
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    points: Mapped[int] = mapped_column(default=0)
+    checkins: Mapped[int] = mapped_column(default=0)
+    likes: Mapped[int] = mapped_column(default=0)
+    invites: Mapped[int] = mapped_column(default=0)
+
+
 class BoardCredit(Base):
     """An event already counted ("checkin:12"): handlers stay idempotent under repeats."""
 

@@ -19,7 +19,7 @@ from app.core.permissions import require
 from app.points.models import PointsDaily, Tier
 from app.points.tiers import list_tiers, tier_for_growth
 
-from .models import CAMPAIGN, CIRCLE, SITE, TITLE_KINDS, BoardDay, Title
+from .models import CAMPAIGN, CIRCLE, SITE, TITLE_KINDS, BoardDay, BoardTotal, Title
 
 METRICS = ("points", "checkins", "likes", "invites")
 PERIODS = ("week", "month", "all")
@@ -83,7 +83,13 @@ def period_start(period: str, today: date | None = None) -> date | None:
 
 
 def _scores(scope: Scope, metric: str, since: date | None, until: date | None = None) -> Select[Any]:
-    """user_id, score for the scope, metric and days (a GROUP BY over the rollup rows)."""
+    """user_id, score for the scope, metric and days.
+
+    All time reads the kept totals (one row per member, indexed by score); a period sums
+    that period's rollup rows (GROUP BY, bounded by the days asked for).
+    """
+    if since is None and until is None:
+        return _all_time(scope, metric)
     if scope.kind == SITE and metric == "points":
         value, day, where = PointsDaily.earned, PointsDaily.day, []
         user_col = PointsDaily.user_id
@@ -100,6 +106,15 @@ def _scores(scope: Scope, metric: str, since: date | None, until: date | None = 
         .where(*where)
         .group_by(user_col)
         .having(score > 0)
+    )
+
+
+def _all_time(scope: Scope, metric: str) -> Select[Any]:
+    if scope.kind == SITE and metric == "points":
+        return select(User.id.label("user_id"), User.earned.label("score")).where(User.earned > 0)
+    value = getattr(BoardTotal, metric)
+    return select(BoardTotal.user_id.label("user_id"), value.label("score")).where(
+        BoardTotal.scope == scope.kind, BoardTotal.scope_id == scope.id, value > 0
     )
 
 

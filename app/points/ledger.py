@@ -12,16 +12,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Executable, case, func, insert, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import clock, events
-from app.core.db import db, use_case
+from app.core.db import add_to_counter, db, use_case
 from app.core.errors import Conflict, NotFound
 
 from .models import ADJUST, EARN, REFUND, REVERSAL, SPEND, PointsDaily, PointsEntry, PointsRule, RuleDayCount
@@ -35,34 +34,8 @@ class _CapReached(Exception):
     pass
 
 
-def _rowcount(statement: Executable) -> int:
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
-
-
 def _key_used(key: str) -> bool:
     return db.session.scalar(select(PointsEntry.id).where(PointsEntry.idempotency_key == key)) is not None
-
-
-def _upsert_add(model: Any, keys: dict[str, Any], column: str, amount: int, guard: Any = None) -> bool:
-    """`column += amount` on the row with `keys`, inserting it first if missing.
-
-    UPDATE first; when no row matched, INSERT inside a savepoint; when a concurrent
-    transaction inserted the same row first, the unique key rejects ours and we UPDATE again
-    (it is committed by then). `guard` (a SQL condition) makes the add conditional, as for
-    daily caps; then the result says whether it applied.
-    """
-    where = [getattr(model, name) == value for name, value in keys.items()]
-    if guard is not None:
-        where.append(guard)
-    statement = update(model).where(*where).values({column: getattr(model, column) + amount})
-    if _rowcount(statement) == 1:
-        return True
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(model).values(**keys, **{column: amount}))
-        return True
-    except IntegrityError:
-        return _rowcount(statement) == 1
 
 
 def _take_cap(user_id: int, rule: str, day: date, cap: int) -> bool:
@@ -70,15 +43,19 @@ def _take_cap(user_id: int, rule: str, day: date, cap: int) -> bool:
     if cap <= 0:
         return False
     keys = {"user_id": user_id, "rule": rule, "day": day}
-    return _upsert_add(RuleDayCount, keys, "count", 1, guard=RuleDayCount.count < cap)
+    return add_to_counter(RuleDayCount, keys, "count", 1, guard=RuleDayCount.count < cap)
 
 
-def _apply_to_user(user_id: int, delta: int, growth_delta: int) -> tuple[int, int]:
-    """Move the cached balances; refuses (Conflict) what would go below zero."""
+def _apply_to_user(user_id: int, delta: int, growth_delta: int, earned: int = 0) -> tuple[int, int]:
+    """Move the cached balances; refuses (Conflict) what would go below zero.
+
+    `earned` adds to the lifetime earnings the all-time site board ranks by (the sum of the
+    member's earn rows, as `points_daily` per day), in the same UPDATE.
+    """
     statement = (
         update(User)
         .where(User.id == user_id, User.points + delta >= 0, User.growth + growth_delta >= 0)
-        .values(points=User.points + delta, growth=User.growth + growth_delta)
+        .values(points=User.points + delta, growth=User.growth + growth_delta, earned=User.earned + earned)
         .returning(User.points, User.growth)
         .execution_options(synchronize_session=False)
     )
@@ -87,7 +64,7 @@ def _apply_to_user(user_id: int, delta: int, growth_delta: int) -> tuple[int, in
         raise Conflict(_l("You don't have enough points for this."))
     cached = db.session.get(User, user_id)
     if cached is not None:
-        db.session.expire(cached, ["points", "growth"])
+        db.session.expire(cached, ["points", "growth", "earned"])
     return int(row[0]), int(row[1])
 
 
@@ -132,9 +109,9 @@ def _post(
             db.session.flush()
             if cap is not None and not _take_cap(user_id, rule, day, cap):
                 raise _CapReached
-            _points, growth = _apply_to_user(user_id, delta, growth_delta)
+            _points, growth = _apply_to_user(user_id, delta, growth_delta, delta if kind == EARN else 0)
             if kind == EARN:
-                _upsert_add(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
+                add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
     except IntegrityError:
         if not _key_used(key):
             raise
@@ -340,6 +317,24 @@ def find_discrepancies() -> list[Discrepancy]:
     return [
         Discrepancy(*(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]))) for row in rows
     ]
+
+
+def find_earned_mismatches() -> list[tuple[int, int, int]]:
+    """(user, cached, ledger) where `User.earned` differs from the member's earn rows."""
+    earned = (
+        select(PointsEntry.user_id, func.sum(PointsEntry.delta).label("earned"))
+        .where(PointsEntry.kind == EARN)
+        .group_by(PointsEntry.user_id)
+        .subquery()
+    )
+    ledger = func.coalesce(earned.c.earned, 0)
+    rows = db.session.execute(
+        select(User.id, User.earned, ledger)
+        .outerjoin(earned, earned.c.user_id == User.id)
+        .where(User.earned != ledger)
+        .order_by(User.id)
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
 def find_rollup_mismatches() -> list[tuple[int, date, int, int]]:

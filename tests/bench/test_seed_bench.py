@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from app.benchseed.cli import seed
 from app.benchseed.content import SCALES
 from app.core.db import db
-from app.points.ledger import find_discrepancies, find_rollup_mismatches
+from app.points.ledger import find_discrepancies, find_earned_mismatches, find_rollup_mismatches
 
 XS = SCALES["XS"]
 
@@ -46,6 +46,8 @@ def test_counts_are_as_requested(seeded: dict[str, Any]) -> None:
 def test_balances_and_daily_rollup_match_the_ledger(seeded: dict[str, Any]) -> None:
     assert find_discrepancies() == []
     assert find_rollup_mismatches() == []
+    assert find_earned_mismatches() == []
+    assert _scalar("SELECT count(*) FROM user_account WHERE earned > 0") > XS.users // 2
     assert _scalar("SELECT min(points) FROM user_account") >= 0
     # A cap counter never exceeds its rule's daily cap.
     over = _scalar(
@@ -88,6 +90,18 @@ def test_leaderboard_rollups_match_brute_force(seeded: dict[str, Any]) -> None:
         "SELECT sum(delta) FROM points_entry WHERE rule IN ('checkin', 'campaign', 'invite')"
     )
     assert campaign_points == from_campaigns > 0
+    # The all-time totals are the day rows summed, row for row.
+    summed = (
+        "SELECT scope, scope_id, user_id, sum(points) AS p, sum(checkins) AS c, sum(likes) AS l, "
+        "sum(invites) AS i FROM leaderboard_day GROUP BY scope, scope_id, user_id"
+    )
+    assert _scalar("SELECT count(*) FROM leaderboard_total") == _scalar(f"SELECT count(*) FROM ({summed}) s")
+    off = _scalar(
+        f"SELECT count(*) FROM ({summed}) s JOIN leaderboard_total t ON t.scope = s.scope "
+        "AND t.scope_id = s.scope_id AND t.user_id = s.user_id "
+        "WHERE t.points != s.p OR t.checkins != s.c OR t.likes != s.l OR t.invites != s.i"
+    )
+    assert off == 0
 
 
 def test_denormalised_counters_agree_with_rows(seeded: dict[str, Any]) -> None:

@@ -170,6 +170,11 @@ def test_any_sequence_keeps_the_books_balanced(app, ops):
             assert op == "reverse" or (op == "adjust" and n < 0)
     assert ledger.find_discrepancies() == []
     assert ledger.find_rollup_mismatches() == []
+    assert ledger.find_earned_mismatches() == []
+    earned = db.session.scalar(
+        select(func.sum(PointsEntry.delta)).where(PointsEntry.user_id == user.id, PointsEntry.kind == "earn")
+    )
+    assert fresh(user).earned == (earned or 0)
 
 
 def test_audit_command_reports_a_broken_balance(app, member):
@@ -182,6 +187,13 @@ def test_audit_command_reports_a_broken_balance(app, member):
     bad = runner.invoke(args=["points", "audit"])
     assert bad.exit_code == 1
     assert "meimei" in bad.output and "points 13 != ledger 10" in bad.output
+    db.session.execute(
+        text("UPDATE user_account SET points = points - 3, earned = 7 WHERE id = :id"), {"id": member.id}
+    )
+    db.session.commit()
+    lifetime = runner.invoke(args=["points", "audit"])
+    assert lifetime.exit_code == 1
+    assert f"user {member.id}: lifetime earnings 7 != ledger earnings 10" in lifetime.output
 
 
 def test_sign_in_once_a_day_with_streak_bonus_on_day_seven(member, captured):
