@@ -240,13 +240,19 @@ def replay(
         ((u, r, sink.day(d), c) for (u, r, d), c in counters.items()),
     )
     keys = set(board_points) | set(world.board_likes) | set(world.board_checkins) | set(world.board_invites)
-    totals: dict[tuple[str, int, int], list[int]] = {}
+    # The week, month and all-time rollups: the day rows summed, as the handlers keep them.
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    periods: dict[tuple[Any, ...], list[int]] = {}
     for key in keys:
+        scope, scope_id, uid, day = key
         figures = (board_points.get(key, 0), world.board_checkins.get(key, 0), world.board_likes.get(key, 0),
                    world.board_invites.get(key, 0))  # fmt: skip
-        total = totals.setdefault(key[:3], [0, 0, 0, 0])
-        for i, value in enumerate(figures):
-            total[i] += value
+        buckets = [totals.setdefault((scope, scope_id, uid), [0, 0, 0, 0])]
+        for period, start in sink.periods(day):
+            buckets.append(periods.setdefault((scope, scope_id, period, start, uid), [0, 0, 0, 0]))
+        for bucket in buckets:
+            for i, value in enumerate(figures):
+                bucket[i] += value
     sink.write(
         "leaderboard_day", ("scope", "scope_id", "user_id", "day", "points", "checkins", "likes", "invites"),
         ((s, sid, u, sink.day(d), board_points.get(k, 0), world.board_checkins.get(k, 0),
@@ -254,9 +260,23 @@ def replay(
          for k in sorted(keys) for (s, sid, u, d) in (k,)),
     )  # fmt: skip
     sink.write(
+        "leaderboard_period",
+        ("scope", "scope_id", "period", "starts_on", "user_id", "points", "checkins", "likes", "invites"),
+        ((*k, *v) for k, v in sorted(periods.items())),
+    )
+    sink.write(
         "leaderboard_total",
         ("scope", "scope_id", "user_id", "points", "checkins", "likes", "invites"),
         ((*k, *v) for k, v in sorted(totals.items())),
+    )
+    points_periods: dict[tuple[int, str, str], int] = {}
+    for (uid, day), amount in daily.items():
+        for period, start in sink.periods(day):
+            _bump(points_periods, (uid, period, start), amount)
+    sink.write(
+        "points_period",
+        ("user_id", "period", "starts_on", "earned"),
+        ((*k, v) for k, v in sorted(points_periods.items())),
     )
     sink.write(
         "activity_event", ("id", "user_id", "kind", "circle_id", "ref_id", "ref", "day", "created_at"),

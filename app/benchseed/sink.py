@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.core import clock
+
 CHUNK = 20_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -33,6 +35,7 @@ class Sink:
         self.seconds: dict[str, float] = {}
         self._dropped_indexes: list[str] = []
         self._day_cache: dict[int, str] = {}
+        self._period_cache: dict[int, tuple[tuple[str, str], ...]] = {}
         self._utc_days: dict[int, str] = {}
         self._zone = "" if self.dialect == "sqlite" else "+00"
         if self.dialect == "sqlite":
@@ -61,6 +64,15 @@ class Sink:
         minutes, seconds = divmod(rest, 60)
         micro = int((epoch - whole) * 1e6)
         return f"{prefix} {hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}{self._zone}"
+
+    def periods(self, epoch_day: int) -> tuple[tuple[str, str], ...]:
+        """The week and the month of a day, as (period, first day) keys of the period rollups."""
+        found = self._period_cache.get(epoch_day)
+        if found is None:
+            day = date.fromordinal(_EPOCH_ORDINAL + epoch_day)
+            found = tuple((period, start.isoformat()) for period, start in clock.periods_of(day))
+            self._period_cache[epoch_day] = found
+        return found
 
     def day(self, epoch_day: int) -> str:
         """A site-local calendar day given as days since 1970-01-01."""

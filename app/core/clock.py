@@ -71,3 +71,8 @@ def week_start(day: date) -> date:
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def periods_of(day: date) -> tuple[tuple[str, date], tuple[str, date]]:
+    """The week and the month `day` falls in, as (period, first day): the rollups' keys."""
+    return ("week", week_start(day)), ("month", month_start(day))

@@ -1,5 +1,5 @@
-"""Keeping the rollups: event handlers add to `leaderboard_day` and `leaderboard_total` in
-the event's transaction.
+"""Keeping the rollups: event handlers add to `leaderboard_day`, `leaderboard_period` and
+`leaderboard_total` in the event's transaction.
 
 Each credit is keyed (`leaderboard_credit`), so a repeated event never counts twice. Points
 per circle and campaign come from the ledger row the points handler just wrote for the same
@@ -19,7 +19,7 @@ from app.core.db import add_to_counter, db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
 from app.points.models import EARN, PointsEntry
 
-from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay, BoardTotal
+from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay, BoardPeriod, BoardTotal
 
 METRICS = ("points", "checkins", "likes", "invites")
 
@@ -30,12 +30,14 @@ def _credit(key: str) -> bool:
 
 
 def add(scope: str, scope_id: int, user_id: int, day: date, metric: str, amount: int) -> None:
-    """`metric += amount` on the member's row for that day and scope and on their all-time
-    row (upserts, race-safe)."""
+    """`metric += amount` on the member's rows in that scope for the day, its week, its month
+    and all time (upserts, race-safe)."""
     if metric not in METRICS:
         raise ValueError(metric)
     keys = {"scope": scope, "scope_id": scope_id, "user_id": user_id}
     add_to_counter(BoardDay, {**keys, "day": day}, metric, amount)
+    for period, starts_on in clock.periods_of(day):
+        add_to_counter(BoardPeriod, {**keys, "period": period, "starts_on": starts_on}, metric, amount)
     add_to_counter(BoardTotal, keys, metric, amount)
 
 

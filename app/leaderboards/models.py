@@ -63,6 +63,32 @@ class BoardTotal(Base):
     invites: Mapped[int] = mapped_column(default=0)
 
 
+class BoardPeriod(Base):
+    """A member's figures for one week or month in one scope: the day rows of that period
+    summed, kept by the same handler call, so the week and month boards read the top rows of
+    an index. The site's points per period are points' own `points_period`."""
+
+    __tablename__ = "leaderboard_period"
+    __table_args__ = (
+        *(
+            Index(f"ix_leaderboard_period_{m}", "scope", "scope_id", "period", "starts_on", m, "user_id")
+            for m in ("points", "checkins", "likes", "invites")
+        ),
+        CheckConstraint("scope IN ('site', 'circle', 'campaign')", name="scope"),
+        CheckConstraint("period IN ('week', 'month')", name="period"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True)  # 0 for the site
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(primary_key=True)  # the Monday, or the 1st
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    points: Mapped[int] = mapped_column(default=0)
+    checkins: Mapped[int] = mapped_column(default=0)
+    likes: Mapped[int] = mapped_column(default=0)
+    invites: Mapped[int] = mapped_column(default=0)
+
+
 class BoardCredit(Base):
     """An event already counted ("checkin:12"): handlers stay idempotent under repeats."""
 

@@ -304,7 +304,7 @@ def pay_prizes(week: date) -> int:
     with force_locale("zh"):
         for prize in _prizes_for(week):
             scope = scope_of(prize)
-            top = services.top_scores(scope, prize.metric, week, week + timedelta(days=6), prize.rank_to)
+            top = services.top_scores(scope, prize.metric, week, prize.rank_to)
             for rank, (user_id, score) in enumerate(top, start=1):
                 if rank >= prize.rank_from and _pay(prize, scope, week, rank, user_id, score):
                     paid += 1

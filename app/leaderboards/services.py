@@ -16,10 +16,10 @@ from app.core import audit, clock
 from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import NotFound
 from app.core.permissions import require
-from app.points.models import PointsDaily, Tier
+from app.points.models import PointsPeriod, Tier
 from app.points.tiers import list_tiers, tier_for_growth
 
-from .models import CAMPAIGN, CIRCLE, SITE, TITLE_KINDS, BoardDay, BoardTotal, Title
+from .models import CAMPAIGN, CIRCLE, SITE, TITLE_KINDS, BoardPeriod, BoardTotal, Title
 
 METRICS = ("points", "checkins", "likes", "invites")
 PERIODS = ("week", "month", "all")
@@ -82,47 +82,34 @@ def period_start(period: str, today: date | None = None) -> date | None:
     return None
 
 
-def _scores(scope: Scope, metric: str, since: date | None, until: date | None = None) -> Select[Any]:
-    """user_id, score for the scope, metric and days.
-
-    All time reads the kept totals (one row per member, indexed by score); a period sums
-    that period's rollup rows (GROUP BY, bounded by the days asked for).
-    """
-    if since is None and until is None:
-        return _all_time(scope, metric)
+def _scores(scope: Scope, metric: str, period: str, starts_on: date | None) -> Select[Any]:
+    """user_id, score for the scope and metric in the week or month starting `starts_on`, or
+    all time: the kept rollup rows (one per member, indexed by score), never a GROUP BY."""
+    if period == "all":
+        if scope.kind == SITE and metric == "points":
+            return select(User.id.label("user_id"), User.earned.label("score")).where(User.earned > 0)
+        value = getattr(BoardTotal, metric)
+        return select(BoardTotal.user_id.label("user_id"), value.label("score")).where(
+            BoardTotal.scope == scope.kind, BoardTotal.scope_id == scope.id, value > 0
+        )
     if scope.kind == SITE and metric == "points":
-        value, day, where = PointsDaily.earned, PointsDaily.day, []
-        user_col = PointsDaily.user_id
-    else:
-        value, day, user_col = getattr(BoardDay, metric), BoardDay.day, BoardDay.user_id
-        where = [BoardDay.scope == scope.kind, BoardDay.scope_id == scope.id]
-    if since is not None:
-        where.append(day >= since)
-    if until is not None:
-        where.append(day <= until)
-    score = func.sum(value)
-    return (
-        select(user_col.label("user_id"), score.label("score"))
-        .where(*where)
-        .group_by(user_col)
-        .having(score > 0)
+        return select(PointsPeriod.user_id.label("user_id"), PointsPeriod.earned.label("score")).where(
+            PointsPeriod.period == period, PointsPeriod.starts_on == starts_on, PointsPeriod.earned > 0
+        )
+    value = getattr(BoardPeriod, metric)
+    return select(BoardPeriod.user_id.label("user_id"), value.label("score")).where(
+        BoardPeriod.scope == scope.kind,
+        BoardPeriod.scope_id == scope.id,
+        BoardPeriod.period == period,
+        BoardPeriod.starts_on == starts_on,
+        value > 0,
     )
 
 
-def _all_time(scope: Scope, metric: str) -> Select[Any]:
-    if scope.kind == SITE and metric == "points":
-        return select(User.id.label("user_id"), User.earned.label("score")).where(User.earned > 0)
-    value = getattr(BoardTotal, metric)
-    return select(BoardTotal.user_id.label("user_id"), value.label("score")).where(
-        BoardTotal.scope == scope.kind, BoardTotal.scope_id == scope.id, value > 0
-    )
-
-
-def top_scores(
-    scope: Scope, metric: str, since: date | None, until: date | None = None, limit: int = TOP
-) -> list[tuple[int, int]]:
-    """[(user_id, score)] best first, ties by who joined earlier (lower id)."""
-    scores = _scores(scope, metric, since, until).subquery()
+def top_scores(scope: Scope, metric: str, week: date, limit: int = TOP) -> list[tuple[int, int]]:
+    """[(user_id, score)] of the week starting `week`, best first, ties by who joined earlier
+    (lower id)."""
+    scores = _scores(scope, metric, "week", week).subquery()
     rows = db.session.execute(
         select(scores.c.user_id, scores.c.score)
         .order_by(scores.c.score.desc(), scores.c.user_id)
@@ -137,7 +124,7 @@ def get_board(actor: Any, *, scope: str = SITE, metric: str = "points", period: 
     if metric not in METRICS or period not in PERIODS:
         raise NotFound()
     since = period_start(period)
-    scores = _scores(where, metric, since).subquery()
+    scores = _scores(where, metric, period, since).subquery()
     ranked = db.session.execute(
         select(User, scores.c.score)
         .join(scores, scores.c.user_id == User.id)
@@ -150,7 +137,7 @@ def get_board(actor: Any, *, scope: str = SITE, metric: str = "points", period: 
         board.rows.append(Row(rank=rank, user=user, score=int(score), tier=_tier(user, tiers)))
     signed_in = getattr(actor, "is_authenticated", False)
     if signed_in and all(row.user.id != actor.id for row in board.rows):
-        board.me = _my_row(actor, where, metric, since, tiers)
+        board.me = _my_row(actor, where, metric, period, since, tiers)
     return board
 
 
@@ -158,8 +145,10 @@ def _tier(user: User, tiers: list[Tier]) -> Tier | None:
     return tier_for_growth(user.growth, tiers) if tiers else None
 
 
-def _my_row(actor: Any, scope: Scope, metric: str, since: date | None, tiers: list[Tier]) -> Row | None:
-    scores = _scores(scope, metric, since).subquery()
+def _my_row(
+    actor: Any, scope: Scope, metric: str, period: str, since: date | None, tiers: list[Tier]
+) -> Row | None:
+    scores = _scores(scope, metric, period, since).subquery()
     mine = db.session.scalar(select(scores.c.score).where(scores.c.user_id == actor.id))
     if not mine:
         return None
@@ -183,7 +172,7 @@ def close_week(day: date | None = None) -> int:
     site = Scope(kind=SITE, id=0, key=SITE)
     awarded = 0
     for kind in TITLE_KINDS:
-        for rank, (user_id, score) in enumerate(top_scores(site, kind, week, week + timedelta(days=6), 3), 1):
+        for rank, (user_id, score) in enumerate(top_scores(site, kind, week, 3), 1):
             values = {
                 "user_id": user_id,
                 "week": week,

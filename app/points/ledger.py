@@ -1,10 +1,10 @@
 """The points ledger: the only code in the app that writes points.
 
 Every change is an append-only `PointsEntry` plus, in the same transaction, conditional
-UPDATEs of the cached `User.points`/`User.growth` (CHECK >= 0 in the database) and of the
-`points_daily` rollup. Idempotency keys are unique: a repeated award is a no-op. Public
-writers: `award_points` (earn) and `spend_points` (spend), plus the refund, reversal and
-admin-adjustment rows of SPEC section 4, all through `_post`.
+UPDATEs of the cached `User.points`/`User.growth`/`User.earned` (CHECK >= 0 in the database)
+and of the `points_daily` and `points_period` rollups. Idempotency keys are unique: a repeated
+award is a no-op. Public writers: `award_points` (earn) and `spend_points` (spend), plus the
+refund, reversal and admin-adjustment rows of SPEC section 4, all through `_post`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,18 @@ from app.core import clock, events
 from app.core.db import add_to_counter, db, use_case
 from app.core.errors import Conflict, NotFound
 
-from .models import ADJUST, EARN, REFUND, REVERSAL, SPEND, PointsDaily, PointsEntry, PointsRule, RuleDayCount
+from .models import (
+    ADJUST,
+    EARN,
+    REFUND,
+    REVERSAL,
+    SPEND,
+    PointsDaily,
+    PointsEntry,
+    PointsPeriod,
+    PointsRule,
+    RuleDayCount,
+)
 from .tiers import get_effective_tier, list_tiers, tier_for_growth
 
 # Earnings at least this big are worth telling the member about (PointsAwarded).
@@ -112,6 +123,9 @@ def _post(
             _points, growth = _apply_to_user(user_id, delta, growth_delta, delta if kind == EARN else 0)
             if kind == EARN:
                 add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
+                for period, starts_on in clock.periods_of(day):
+                    keys = {"user_id": user_id, "period": period, "starts_on": starts_on}
+                    add_to_counter(PointsPeriod, keys, "earned", delta)
     except IntegrityError:
         if not _key_used(key):
             raise

@@ -120,6 +120,21 @@ class PointsDaily(Base):
     earned: Mapped[int] = mapped_column(default=0)
 
 
+class PointsPeriod(Base):
+    """Points earned per member per week or month (the site's week and month boards)."""
+
+    __tablename__ = "points_period"
+    __table_args__ = (
+        Index("ix_points_period_board", "period", "starts_on", "earned", "user_id"),
+        CheckConstraint("period IN ('week', 'month')", name="period"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(primary_key=True)  # the Monday, or the 1st
+    earned: Mapped[int] = mapped_column(default=0)
+
+
 class SignIn(Base):
     """A daily sign-in (签到): one per member per site-local day."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import func, select, text
 
 from app.benchseed.cli import seed
 from app.benchseed.content import SCALES
+from app.core import clock
 from app.core.db import db
 from app.points.ledger import find_discrepancies, find_earned_mismatches, find_rollup_mismatches
 
@@ -102,6 +105,43 @@ def test_leaderboard_rollups_match_brute_force(seeded: dict[str, Any]) -> None:
         "WHERE t.points != s.p OR t.checkins != s.c OR t.likes != s.l OR t.invites != s.i"
     )
     assert off == 0
+
+
+def test_period_rollups_are_the_days_summed(seeded: dict[str, Any]) -> None:
+    expected: Counter[tuple[Any, ...]] = Counter()
+    for scope, scope_id, user_id, day, *figures in db.session.execute(
+        text("SELECT scope, scope_id, user_id, day, points, checkins, likes, invites FROM leaderboard_day")
+    ):
+        for period, start in clock.periods_of(_date(day)):
+            for metric, value in zip(("points", "checkins", "likes", "invites"), figures, strict=True):
+                expected[(scope, scope_id, period, start, user_id, metric)] += value
+    got: Counter[tuple[Any, ...]] = Counter()
+    for scope, scope_id, period, start, user_id, *figures in db.session.execute(
+        text(
+            "SELECT scope, scope_id, period, starts_on, user_id, points, checkins, likes, invites "
+            "FROM leaderboard_period"
+        )
+    ):
+        for metric, value in zip(("points", "checkins", "likes", "invites"), figures, strict=True):
+            got[(scope, scope_id, period, _date(start), user_id, metric)] += value
+    assert +got == +expected and len(expected) > 100
+    earned: Counter[tuple[Any, ...]] = Counter()
+    for user_id, day, amount in db.session.execute(text("SELECT user_id, day, earned FROM points_daily")):
+        for period, start in clock.periods_of(_date(day)):
+            earned[(user_id, period, start)] += amount
+    kept = Counter(
+        {
+            (u, p, _date(d)): n
+            for u, p, d, n in db.session.execute(
+                text("SELECT user_id, period, starts_on, earned FROM points_period")
+            )
+        }
+    )
+    assert +kept == +earned and len(earned) > 100
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def test_denormalised_counters_agree_with_rows(seeded: dict[str, Any]) -> None:
