@@ -38,7 +38,7 @@ TABLES_WITH_IDS = (
 )  # fmt: skip
 LOADED_TABLES = (
     *TABLES_WITH_IDS, "circle_membership", "post_tag", "campaign_progress", "points_daily",
-    "points_rule_day", "leaderboard_day",
+    "points_rule_day", "leaderboard_day", "points_day", "activity_day", "activity_last_day",
 )  # fmt: skip
 
 

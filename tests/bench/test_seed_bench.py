@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from app.benchseed.cli import seed
 from app.benchseed.content import SCALES
 from app.core.db import db
-from app.points.ledger import find_discrepancies, find_rollup_mismatches
+from app.points.ledger import find_day_mismatches, find_discrepancies, find_rollup_mismatches
+from tests.admin.test_rollups import brute_force, kept
 
 XS = SCALES["XS"]
 
@@ -46,6 +47,7 @@ def test_counts_are_as_requested(seeded: dict[str, Any]) -> None:
 def test_balances_and_daily_rollup_match_the_ledger(seeded: dict[str, Any]) -> None:
     assert find_discrepancies() == []
     assert find_rollup_mismatches() == []
+    assert find_day_mismatches() == []
     assert _scalar("SELECT min(points) FROM user_account") >= 0
     # A cap counter never exceeds its rule's daily cap.
     over = _scalar(
@@ -88,6 +90,11 @@ def test_leaderboard_rollups_match_brute_force(seeded: dict[str, Any]) -> None:
         "SELECT sum(delta) FROM points_entry WHERE rule IN ('checkin', 'campaign', 'invite')"
     )
     assert campaign_points == from_campaigns > 0
+
+
+def test_dashboard_rollups_match_the_activity_rows(seeded: dict[str, Any]) -> None:
+    days, last = kept()
+    assert days and (days, last) == brute_force()
 
 
 def test_denormalised_counters_agree_with_rows(seeded: dict[str, Any]) -> None:
