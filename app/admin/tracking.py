@@ -60,13 +60,14 @@ def record_activity(fact: Fact, *, day: date | None = None) -> bool:
     row = select(
         *[literal(v, type_=ActivityEvent.__table__.c[k].type).label(k) for k, v in values.items()]
     ).where(exists().where(User.id == fact.user_id))
+    # RETURNING, not rowcount: psycopg can report -1, which would count a repeated fact again.
     statement = (
         dialect_insert(ActivityEvent)
         .from_select(list(values), row)
         .on_conflict_do_nothing(index_elements=["kind", "ref"])
+        .returning(ActivityEvent.id)
     )
-    result = db.session.execute(statement)
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if db.session.execute(statement).first() is None:
         return False
     _count(fact, day, _advance(fact, day))
     return True

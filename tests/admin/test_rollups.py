@@ -139,7 +139,7 @@ def _record(fact: Fact, day: date) -> None:
 
 
 def _random_history(seed: int) -> None:
-    """Facts recorded out of order (as demo data does): the rollups must not care."""
+    """Facts recorded out of order (as demo data does), some twice: the rollups must not care."""
     rng = random.Random(seed)
     users = [make_user(f"r{n:02d}") for n in range(8)]
     today = clock.today()
@@ -148,7 +148,11 @@ def _random_history(seed: int) -> None:
         circle_id = rng.choice([1, 2, 3]) if kind not in ("order", "register", "signin") else None
         ref_id = rng.randrange(1, 4) if kind in ("checkin", "campaign") else None
         day = today - timedelta(days=rng.randrange(0, 40))
-        _record(Fact(rng.choice(users).id, kind, f"r:{n}", circle_id, ref_id), day)
+        fact = Fact(rng.choice(users).id, kind, f"r:{n}", circle_id, ref_id)
+        _record(fact, day)
+        if n % 10 == 0:
+            # A repeated event: recorded once, counted once.
+            _record(fact, day)
 
 
 def test_rollups_are_exact_whatever_the_order_facts_arrive_in(app: Any) -> None:
