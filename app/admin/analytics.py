@@ -1,6 +1,9 @@
-"""Dashboard figures. Each is one aggregate SQL query; Python only fills in empty days.
+"""Dashboard figures, read from rollups kept as members act (never from `activity_event`).
 
-Days are site-local calendar days (`activity_event.day`, `points_entry.day`).
+Days are site-local calendar days. Every figure reads the window's rows of `activity_day`
+(per scope and day) or `points_day`: at most 90 per scope, whatever the volume of activity.
+Distinct members over a window sum `latest` (members whose latest day in the scope is that
+day), which is exact because every window ends today. Python only fills in empty days.
 """
 
 from __future__ import annotations
@@ -10,15 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import case, func, select
 
 from app.accounts.models import User
 from app.circles.models import Circle
 from app.core import clock
 from app.core.db import db
-from app.points.models import ADJUST, EARN, SPEND, PointsEntry, Tier
+from app.points.models import PointsDay, Tier
 
-from .models import ACTIVE_KINDS, CAMPAIGN, CHECKIN, POST, REGISTER, ActivityEvent
+from .models import CHECKIN_SCOPE, CIRCLE_SCOPE, DONE_SCOPE, SITE, SITE_ID, ActivityDay
 
 PERIODS = (7, 30, 90)
 
@@ -42,9 +45,9 @@ class Window:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-def window(days: int, *, end: date | None = None) -> Window:
-    """The last `days` site-local days, today included."""
-    last = end or clock.today()
+def window(days: int) -> Window:
+    """The last `days` site-local days, today included (the rollups answer no other end)."""
+    last = clock.today()
     return Window(last - timedelta(days=days - 1), last)
 
 
@@ -52,64 +55,51 @@ def _fill(win: Window, rows: dict[date, Any], empty: Any) -> list[tuple[date, An
     return [(day, rows.get(day, empty)) for day in win.days]
 
 
+def _site_days(win: Window, *columns: Any) -> Any:
+    return select(ActivityDay.day, *columns).where(
+        ActivityDay.scope == SITE,
+        ActivityDay.scope_id == SITE_ID,
+        ActivityDay.day.between(win.start, win.end),
+    )
+
+
 def daily_active(win: Window) -> list[tuple[date, int]]:
     """Members who signed in, posted, commented, liked or checked in, per day."""
-    query = (
-        select(ActivityEvent.day, func.count(distinct(ActivityEvent.user_id)))
-        .where(ActivityEvent.day.between(win.start, win.end), ActivityEvent.kind.in_(ACTIVE_KINDS))
-        .group_by(ActivityEvent.day)
-    )
-    return _fill(win, {day: int(n) for day, n in db.session.execute(query)}, 0)
+    rows = db.session.execute(_site_days(win, ActivityDay.active))
+    return _fill(win, {day: int(n) for day, n in rows}, 0)
 
 
 def posts_and_checkins(win: Window) -> list[tuple[date, tuple[int, int]]]:
     """(posts, check-ins) published per day."""
-    query = (
-        select(
-            ActivityEvent.day,
-            func.count(case((ActivityEvent.kind == POST, 1))),
-            func.count(case((ActivityEvent.kind == CHECKIN, 1))),
-        )
-        .where(ActivityEvent.day.between(win.start, win.end), ActivityEvent.kind.in_((POST, CHECKIN)))
-        .group_by(ActivityEvent.day)
-    )
-    rows = {day: (int(p), int(c)) for day, p, c in db.session.execute(query)}
-    return _fill(win, rows, (0, 0))
+    rows = db.session.execute(_site_days(win, ActivityDay.posts, ActivityDay.checkins))
+    return _fill(win, {day: (int(p), int(c)) for day, p, c in rows}, (0, 0))
 
 
 def points_flow(win: Window) -> list[tuple[date, tuple[int, int]]]:
     """(issued, redeemed) points per day: earnings and positive adjustments vs store spending."""
-    issued = case(
-        (PointsEntry.kind == EARN, PointsEntry.delta),
-        (and_(PointsEntry.kind == ADJUST, PointsEntry.delta > 0), PointsEntry.delta),
-        else_=0,
+    query = select(PointsDay.day, PointsDay.issued, PointsDay.redeemed).where(
+        PointsDay.day.between(win.start, win.end)
     )
-    redeemed = case((PointsEntry.kind == SPEND, -PointsEntry.delta), else_=0)
-    query = (
-        select(PointsEntry.day, func.sum(issued), func.sum(redeemed))
-        .where(PointsEntry.day.between(win.start, win.end), PointsEntry.kind.in_((EARN, ADJUST, SPEND)))
-        .group_by(PointsEntry.day)
-    )
-    rows = {day: (int(i or 0), int(r or 0)) for day, i, r in db.session.execute(query)}
+    rows = {day: (int(i), int(r)) for day, i, r in db.session.execute(query)}
     return _fill(win, rows, (0, 0))
 
 
 def tier_distribution() -> list[tuple[Tier, int]]:
     """Members per tier reached by growth (the highest threshold at or below their growth)."""
-    reached = (
-        select(func.max(Tier.threshold))
-        .where(Tier.threshold <= User.growth)
-        .correlate(User)
+    tiers = list(db.session.scalars(select(Tier).order_by(Tier.threshold)))
+    if not tiers:
+        return []
+    # How many members reach each threshold, each a range of ix_user_account_growth; a tier
+    # holds those who reach its threshold and not the next one.
+    reaching = [
+        select(func.count())
+        .select_from(User)
+        .where(User.is_banned.is_(False), User.growth >= tier.threshold)
         .scalar_subquery()
-    )
-    members = select(reached.label("threshold")).where(User.is_banned.is_(False)).subquery()
-    counted = select(members.c.threshold, func.count().label("n")).group_by(members.c.threshold).subquery()
-    query = (
-        select(Tier, func.coalesce(counted.c.n, 0))
-        .outerjoin(counted, counted.c.threshold == Tier.threshold)
-        .order_by(Tier.threshold)
-    )
-    return [(tier, int(n)) for tier, n in db.session.execute(query)]
+        for tier in tiers
+    ]
+    counts = [int(n) for n in db.session.execute(select(*reaching)).one()] + [0]
+    return [(tier, counts[i] - counts[i + 1]) for i, tier in enumerate(tiers)]
 
 
 @dataclass(frozen=True)
@@ -124,19 +114,22 @@ class CampaignRate:
         return self.completed * 100 // self.participants if self.participants else 0
 
 
+def _scope_window(win: Window, *scopes: str) -> Any:
+    scope = ActivityDay.scope == scopes[0] if len(scopes) == 1 else ActivityDay.scope.in_(scopes)
+    return (scope, ActivityDay.day.between(win.start, win.end))
+
+
 def campaign_completion(win: Window, limit: int = 8) -> list[CampaignRate]:
     """Per campaign active in the window: members who checked in vs members who completed it."""
-    checked = func.count(distinct(case((ActivityEvent.kind == CHECKIN, ActivityEvent.user_id))))
-    done = func.count(distinct(case((ActivityEvent.kind == CAMPAIGN, ActivityEvent.user_id))))
+    checked = func.sum(case((ActivityDay.scope == CHECKIN_SCOPE, ActivityDay.latest), else_=0))
+    done = func.sum(case((ActivityDay.scope == DONE_SCOPE, ActivityDay.latest), else_=0))
     query = (
-        select(ActivityEvent.ref_id, checked, done)
-        .where(
-            ActivityEvent.day.between(win.start, win.end),
-            ActivityEvent.kind.in_((CHECKIN, CAMPAIGN)),
-            ActivityEvent.ref_id.is_not(None),
-        )
-        .group_by(ActivityEvent.ref_id)
-        .order_by(checked.desc(), ActivityEvent.ref_id.desc())
+        select(ActivityDay.scope_id, checked, done)
+        .where(*_scope_window(win, CHECKIN_SCOPE, DONE_SCOPE))
+        .group_by(ActivityDay.scope_id)
+        # Rows whose members all moved on to a later day (a sum of 0) are no campaign activity.
+        .having((checked > 0) | (done > 0))
+        .order_by(checked.desc(), ActivityDay.scope_id.desc())
         .limit(limit)
     )
     rows = [(int(cid), int(p), int(c)) for cid, p, c in db.session.execute(query)]
@@ -146,19 +139,17 @@ def campaign_completion(win: Window, limit: int = 8) -> list[CampaignRate]:
 
 def top_circles(win: Window, limit: int = 5) -> list[tuple[Circle, int, int]]:
     """The busiest circles: (circle, actions, distinct active members) in the window."""
+    actions = func.sum(ActivityDay.actions)
     busiest = (
         select(
-            ActivityEvent.circle_id.label("circle_id"),
-            func.count(ActivityEvent.id).label("actions"),
-            func.count(distinct(ActivityEvent.user_id)).label("members"),
+            ActivityDay.scope_id.label("circle_id"),
+            actions.label("actions"),
+            func.sum(ActivityDay.latest).label("members"),
         )
-        .where(
-            ActivityEvent.day.between(win.start, win.end),
-            ActivityEvent.kind.in_(ACTIVE_KINDS),
-            ActivityEvent.circle_id.is_not(None),
-        )
-        .group_by(ActivityEvent.circle_id)
-        .order_by(func.count(ActivityEvent.id).desc(), ActivityEvent.circle_id)
+        .where(*_scope_window(win, CIRCLE_SCOPE))
+        .group_by(ActivityDay.scope_id)
+        .having(actions > 0)
+        .order_by(actions.desc(), ActivityDay.scope_id)
         .limit(limit)
         .subquery()
     )
@@ -180,12 +171,7 @@ class Totals:
 
 def totals(win: Window) -> Totals:
     """Headline numbers for the window, in one query."""
-    in_window = ActivityEvent.day.between(win.start, win.end)
-    query = select(
-        func.count(distinct(case((ActivityEvent.kind.in_(ACTIVE_KINDS), ActivityEvent.user_id)))),
-        func.count(case((ActivityEvent.kind == REGISTER, 1))),
-        func.count(case((ActivityEvent.kind == POST, 1))),
-        func.count(case((ActivityEvent.kind == CHECKIN, 1))),
-    ).where(in_window)
+    columns = (ActivityDay.latest, ActivityDay.registers, ActivityDay.posts, ActivityDay.checkins)
+    query = _site_days(win).with_only_columns(*[func.coalesce(func.sum(c), 0) for c in columns])
     active, new, posts, checkins = db.session.execute(query).one()
     return Totals(int(active), int(new), int(posts), int(checkins))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.accounts.models import User
 from app.core import clock
 from app.core.db import Base, UTCDateTime
-from app.points.models import PointsEntry
 
 # What a tracked fact is. The first five make a member "active" on a day (SPEC 1.13).
 SIGNIN, POST, COMMENT, LIKE, CHECKIN = "signin", "post", "comment", "like", "checkin"
@@ -49,8 +49,72 @@ class ActivityEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 
-# The points chart sums the ledger by day; the ledger's own indexes all start with user_id.
-Index("ix_points_entry_day_kind", PointsEntry.day, PointsEntry.kind)
+# The dashboard's rollups: scopes, and the scope id of the site (circle and campaign ids start at 1).
+SITE, CIRCLE_SCOPE, CHECKIN_SCOPE, DONE_SCOPE = "site", "circle", "checkin", "done"
+SCOPES = (SITE, CIRCLE_SCOPE, CHECKIN_SCOPE, DONE_SCOPE)
+SITE_ID = 0
+
+
+class ActivityLastDay(Base):
+    """A member's latest day of activity in a scope: the site, a circle, a campaign's check-ins
+    or its completions. Kept by `tracking.record_activity`; it only ever moves forward.
+
+    The lapsing list is a range of the site rows. `previous_day` is the latest day before the
+    last move: the upsert that moves a row returns it, so the `latest` counters of
+    `ActivityDay` can move the member from that day to the new one in the same transaction.
+    """
+
+    __tablename__ = "activity_last_day"
+    __table_args__ = (
+        # The lapsing list: site rows by day (a partial index: circles and campaigns need none).
+        Index(
+            "ix_activity_last_day_site",
+            "day",
+            "user_id",
+            sqlite_where=text("scope = 'site'"),
+            postgresql_where=text("scope = 'site'"),
+        ),
+        CheckConstraint(f"scope IN {SCOPES!r}", name="scope"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # SITE_ID for the site, else the circle's or the campaign's id (plain ids: other features).
+    scope_id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date]
+    previous_day: Mapped[date | None]
+
+
+class ActivityDay(Base):
+    """Counters per scope and site-local day, kept by `tracking.record_activity` (one upsert).
+
+    Site rows: members active that day (`active`, each once), posts, check-ins, sign-ups.
+    Circle rows: `actions`. Every scope: `latest`, the members whose latest day in the scope
+    (`ActivityLastDay.day`) is this day, so "distinct members active in the last N days" is the
+    sum of `latest` over N rows (windows always end today). Facts are recorded on the day they
+    happen: a window's figures are sums of at most 90 rows per scope, never `activity_event`.
+    """
+
+    __tablename__ = "activity_day"
+    __table_args__ = (
+        # Per-circle and per-campaign charts: one scope's rows of the window's days, covered.
+        Index("ix_activity_day_window", "scope", "day", "scope_id", "actions", "latest"),
+        CheckConstraint(f"scope IN {SCOPES!r}", name="scope"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(primary_key=True)  # SITE_ID for the site
+    day: Mapped[date] = mapped_column(primary_key=True)
+    active: Mapped[int] = mapped_column(default=0)
+    actions: Mapped[int] = mapped_column(default=0)
+    posts: Mapped[int] = mapped_column(default=0)
+    checkins: Mapped[int] = mapped_column(default=0)
+    registers: Mapped[int] = mapped_column(default=0)
+    latest: Mapped[int] = mapped_column(default=0)
+
+
+# The tier chart counts members reaching each threshold: a range of this index per tier.
+Index("ix_user_account_growth", User.is_banned, User.growth)
 
 
 class WinbackCampaign(Base):

@@ -1,7 +1,9 @@
 """Event tracking: one row per member action, written in one place (`handlers.on_activity`).
 
-Charts and the lapsing list read `activity_event`; a new chart needs a query, not new
-instrumentation in the feature that owns the action.
+With each new row go the dashboard's rollups, in the same transaction: the member's latest
+active day per scope (`activity_last_day`) and the day's counters (`activity_day`), two
+upserts. Charts and the lapsing list read those, never `activity_event`, so they cost the
+same at any volume; `activity_event` stays the record that a new chart can be built from.
 """
 
 from __future__ import annotations
@@ -9,14 +11,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, exists, literal, select
 
 from app.accounts.models import User
 from app.core import clock
-from app.core.db import db
+from app.core.db import db, dialect_insert
 
-from .models import ActivityEvent
+from .models import (
+    ACTIVE_KINDS,
+    CAMPAIGN,
+    CHECKIN,
+    CHECKIN_SCOPE,
+    CIRCLE_SCOPE,
+    DONE_SCOPE,
+    POST,
+    REGISTER,
+    SITE,
+    SITE_ID,
+    ActivityDay,
+    ActivityEvent,
+    ActivityLastDay,
+)
 
 
 @dataclass(frozen=True)
@@ -30,13 +45,14 @@ class Fact:
 
 def record_activity(fact: Fact, *, day: date | None = None) -> bool:
     """Insert the fact unless it was recorded already; True when a row was added."""
+    day = day or clock.today()
     values = {
         "user_id": fact.user_id,
         "kind": fact.kind,
         "ref": fact.ref[:96],
         "circle_id": fact.circle_id,
         "ref_id": fact.ref_id,
-        "day": day or clock.today(),
+        "day": day,
         "created_at": clock.now(),
     }
     # INSERT ... SELECT ... WHERE the member exists: an event about an account deleted in the
@@ -44,12 +60,110 @@ def record_activity(fact: Fact, *, day: date | None = None) -> bool:
     row = select(
         *[literal(v, type_=ActivityEvent.__table__.c[k].type).label(k) for k, v in values.items()]
     ).where(exists().where(User.id == fact.user_id))
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg can report -1, which would count a repeated fact again.
     statement = (
-        insert(ActivityEvent)
+        dialect_insert(ActivityEvent)
         .from_select(list(values), row)
         .on_conflict_do_nothing(index_elements=["kind", "ref"])
+        .returning(ActivityEvent.id)
     )
-    result = db.session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if db.session.execute(statement).first() is None:
+        return False
+    _count(fact, day, _advance(fact, day))
+    return True
+
+
+@dataclass(frozen=True)
+class _Moves:
+    # Scopes where the member's latest day became `day`, with the day it was before (or None).
+    moved: list[tuple[str, int, date | None]]
+    first_today: bool
+
+
+def _scopes(fact: Fact) -> list[tuple[str, int]]:
+    scopes = []
+    if fact.kind in ACTIVE_KINDS:
+        scopes.append((SITE, SITE_ID))
+        if fact.circle_id is not None:
+            scopes.append((CIRCLE_SCOPE, fact.circle_id))
+    if fact.ref_id is not None and fact.kind in (CHECKIN, CAMPAIGN):
+        scopes.append((CHECKIN_SCOPE if fact.kind == CHECKIN else DONE_SCOPE, fact.ref_id))
+    return scopes
+
+
+def _advance(fact: Fact, day: date) -> _Moves:
+    """Move the member's latest day forward to `day` in the fact's scopes (one statement)."""
+    scopes = _scopes(fact)
+    if not scopes:
+        return _Moves([], False)
+    insert = dialect_insert(ActivityLastDay)
+    later = insert.excluded.day > ActivityLastDay.day
+    # A row comes back when it was inserted or moved forward (its day is now `day`; SET sees
+    # the old row, so `previous_day` is where it was) or when the fact is for a day before
+    # the latest (nothing moves). A second fact of the same day touches nothing.
+    statement = (
+        insert.values([{"scope": s, "scope_id": i, "user_id": fact.user_id, "day": day} for s, i in scopes])
+        .on_conflict_do_update(
+            index_elements=["scope", "scope_id", "user_id"],
+            set_={
+                "day": case((later, insert.excluded.day), else_=ActivityLastDay.day),
+                "previous_day": case((later, ActivityLastDay.day), else_=ActivityLastDay.previous_day),
+            },
+            where=insert.excluded.day != ActivityLastDay.day,
+        )
+        .returning(
+            ActivityLastDay.scope,
+            ActivityLastDay.scope_id,
+            ActivityLastDay.day,
+            ActivityLastDay.previous_day,
+        )
+    )
+    rows = db.session.execute(statement).all()
+    moved = [(scope, scope_id, previous) for scope, scope_id, latest, previous in rows if latest == day]
+    site = next((latest for scope, _i, latest, _p in rows if scope == SITE), None)
+    if site is None or site == day:
+        return _Moves(moved, site is not None)
+    # Recorded for a day before the latest (demo data, imports): the member's first fact of
+    # that day unless another active fact is there already (ix_activity_event_user_day).
+    other = select(ActivityEvent.id).where(
+        ActivityEvent.user_id == fact.user_id,
+        ActivityEvent.day == day,
+        ActivityEvent.kind.in_(ACTIVE_KINDS),
+        ~and_(ActivityEvent.kind == fact.kind, ActivityEvent.ref == fact.ref[:96]),
+    )
+    return _Moves(moved, not db.session.scalar(select(other.exists())))
+
+
+_COUNTERS = ("active", "actions", "posts", "checkins", "registers", "latest")
+
+
+def _count(fact: Fact, day: date, moves: _Moves) -> None:
+    """Add the fact to the day's counters of its scopes, in one multi-row upsert."""
+    rows: dict[tuple[str, int, date], dict[str, int]] = {}
+
+    def add(scope: str, scope_id: int, on: date, **amounts: int) -> None:
+        row = rows.setdefault((scope, scope_id, on), dict.fromkeys(_COUNTERS, 0))
+        for name, amount in amounts.items():
+            row[name] += amount
+
+    if moves.first_today:
+        add(SITE, SITE_ID, day, active=1)
+    if fact.kind in (POST, CHECKIN, REGISTER):
+        add(SITE, SITE_ID, day, **{{POST: "posts", CHECKIN: "checkins", REGISTER: "registers"}[fact.kind]: 1})
+    if fact.circle_id is not None and fact.kind in ACTIVE_KINDS:
+        add(CIRCLE_SCOPE, fact.circle_id, day, actions=1)
+    for scope, scope_id, previous in moves.moved:
+        add(scope, scope_id, day, latest=1)
+        if previous is not None:
+            add(scope, scope_id, previous, latest=-1)
+    if not rows:
+        return
+    insert = dialect_insert(ActivityDay)
+    db.session.execute(
+        insert.values(
+            [{"scope": s, "scope_id": i, "day": d, **n} for (s, i, d), n in rows.items()]
+        ).on_conflict_do_update(
+            index_elements=["scope", "scope_id", "day"],
+            set_={c: getattr(ActivityDay, c) + getattr(insert.excluded, c) for c in _COUNTERS},
+        )
+    )

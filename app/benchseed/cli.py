@@ -38,7 +38,8 @@ TABLES_WITH_IDS = (
 )  # fmt: skip
 LOADED_TABLES = (
     *TABLES_WITH_IDS, "circle_membership", "post_tag", "campaign_progress", "points_daily",
-    "points_rule_day", "points_period", "leaderboard_day", "leaderboard_period", "leaderboard_total",
+    "points_rule_day", "points_period", "points_day", "leaderboard_day", "leaderboard_period",
+    "leaderboard_total", "activity_day", "activity_last_day",
 )  # fmt: skip
 
 

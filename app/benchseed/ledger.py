@@ -4,7 +4,7 @@ The generated events (posts, comments, likes received, check-ins, completions, i
 redemptions) are replayed chronologically exactly as `points.ledger` would pay them: daily caps
 per rule (their `points_rule_day` counters), the tier multiplier of the member's growth at that
 moment, spends only when the balance covers them. The cached balances, `points_daily`, the
-leaderboard rollups and the activity table are written from the same replay, so
+leaderboard rollups, the activity table and the dashboard's rollups are written from the same replay, so
 `balance == sum(ledger)`, `growth == sum(growth deltas)` and the rollups hold by construction.
 """
 
@@ -15,6 +15,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from . import dashboard
 from .content import DAY, HISTORY_DAYS, Scale, World, _bump, _cum
 from .sink import Sink
 
@@ -112,6 +113,8 @@ def replay(
     points = [0] * (world.users + 1)
     growth = [0] * (world.users + 1)
     daily: dict[tuple[int, int], int] = {}
+    # Site-wide points per day (the dashboard's points_day): [issued, redeemed].
+    site_days: dict[int, list[int]] = {}
     board_points: dict[tuple[str, int, int, int], int] = {}
     signin_rows: list[tuple[Any, ...]] = []
     order_rows: list[tuple[Any, ...]] = []
@@ -132,6 +135,7 @@ def replay(
         order_id = len(order_rows) + 1
         cost = item[2]
         points[uid] -= cost
+        site_days.setdefault(world.local_day(ts), [0, 0])[1] += cost
         status = "done" if item[1] != "physical" else ("shipped" if rng.random() < 0.6 else "pending")
         order_rows.append((order_id, uid, item[0], item[1], cost, status, ts))
         world.activity.append((uid, "order", f"order:{order_id}:{status}", None, order_id, ts))
@@ -192,6 +196,7 @@ def replay(
             points[uid] += amount
             growth[uid] += amount
             _bump(daily, (uid, day), amount)
+            site_days.setdefault(day, [0, 0])[0] += amount
             if rule != "signin" and cid:
                 _bump(board_points, ("circle", cid, uid, day), amount)
                 if campaign_id and rule in ("checkin", "campaign", "invite"):
@@ -279,14 +284,19 @@ def replay(
         ((*k, v) for k, v in sorted(points_periods.items())),
     )
     sink.write(
+        "points_day", ("day", "issued", "redeemed"),
+        ((sink.day(d), issued, redeemed) for d, (issued, redeemed) in site_days.items()),
+    )  # fmt: skip
+    facts = sorted(world.activity, key=lambda f: f[5])
+    sink.write(
         "activity_event", ("id", "user_id", "kind", "circle_id", "ref_id", "ref", "day", "created_at"),
         ((i, u, kind, cid, ref_id, ref, sink.day(world.local_day(ts)), sink.ts(ts))
-         for i, (u, kind, ref, cid, ref_id, ts) in enumerate(
-             sorted(world.activity, key=lambda f: f[5]), start=1)),
+         for i, (u, kind, ref, cid, ref_id, ts) in enumerate(facts, start=1)),
     )  # fmt: skip
     earned: dict[int, int] = {}
     for (uid, _day), amount in daily.items():
         _bump(earned, uid, amount)
+    dashboard.write_rollups(sink, facts, world.local_day)
     sink.execute(
         "UPDATE user_account SET points = ?, growth = ?, earned = ? WHERE id = ?",
         (

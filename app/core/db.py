@@ -177,17 +177,21 @@ def in_use_case() -> bool:
     return _depth.get() > 0
 
 
+def dialect_insert(model: Any) -> Any:
+    """`insert(model)` in the session's dialect, which has ON CONFLICT (`on_conflict_do_*`)."""
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
 def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction); True when inserted.
 
     The once-only guard of every idempotent write: a concurrent request that inserted the
     same row first makes this a no-op instead of an IntegrityError.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: psycopg reports -1 for some statements, which would read as True.
     statement = (
-        insert(model)
+        dialect_insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(*model.__table__.primary_key.columns)

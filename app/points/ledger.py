@@ -15,7 +15,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -30,6 +30,7 @@ from .models import (
     REVERSAL,
     SPEND,
     PointsDaily,
+    PointsDay,
     PointsEntry,
     PointsPeriod,
     PointsRule,
@@ -126,6 +127,10 @@ def _post(
                 for period, starts_on in clock.periods_of(day):
                     keys = {"user_id": user_id, "period": period, "starts_on": starts_on}
                     add_to_counter(PointsPeriod, keys, "earned", delta)
+            if kind == EARN or (kind == ADJUST and delta > 0):
+                add_to_counter(PointsDay, {"day": day}, "issued", delta)
+            elif kind == SPEND:
+                add_to_counter(PointsDay, {"day": day}, "redeemed", -delta)
     except IntegrityError:
         if not _key_used(key):
             raise
@@ -365,6 +370,37 @@ def find_rollup_mismatches() -> list[tuple[int, date, int, int]]:
         .where(func.coalesce(PointsDaily.earned, 0) != earned.c.earned)
     )
     return [(int(r[0]), r[1], int(r[2]), int(r[3])) for r in rows]
+
+
+def find_day_mismatches() -> list[tuple[date, int, int, int, int]]:
+    """(day, issued, redeemed by `points_day`, then by the ledger) where the two disagree."""
+    issued = case(
+        (PointsEntry.kind == EARN, PointsEntry.delta),
+        ((PointsEntry.kind == ADJUST) & (PointsEntry.delta > 0), PointsEntry.delta),
+        else_=0,
+    )
+    redeemed = case((PointsEntry.kind == SPEND, -PointsEntry.delta), else_=0)
+    ledger = (
+        select(
+            PointsEntry.day.label("day"),
+            func.sum(issued).label("issued"),
+            func.sum(redeemed).label("redeemed"),
+        )
+        .group_by(PointsEntry.day)
+        .subquery()
+    )
+    rollup = (ledger.c.day, func.coalesce(PointsDay.issued, 0), func.coalesce(PointsDay.redeemed, 0))
+    rows = db.session.execute(
+        select(*rollup, ledger.c.issued, ledger.c.redeemed)
+        .outerjoin(PointsDay, PointsDay.day == ledger.c.day)
+        .where((rollup[1] != ledger.c.issued) | (rollup[2] != ledger.c.redeemed))
+    )
+    extra = db.session.execute(
+        select(PointsDay.day, PointsDay.issued, PointsDay.redeemed, literal(0), literal(0))
+        .outerjoin(ledger, ledger.c.day == PointsDay.day)
+        .where(ledger.c.day.is_(None), (PointsDay.issued != 0) | (PointsDay.redeemed != 0))
+    )
+    return [(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in [*rows, *extra]]
 
 
 __all__ = [

@@ -135,6 +135,17 @@ class PointsPeriod(Base):
     earned: Mapped[int] = mapped_column(default=0)
 
 
+class PointsDay(Base):
+    """Points issued (earnings, positive adjustments) and redeemed (store spends) site-wide per
+    site-local day, kept by the ledger's `_post`: the dashboard's chart sums these rows."""
+
+    __tablename__ = "points_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    issued: Mapped[int] = mapped_column(default=0)
+    redeemed: Mapped[int] = mapped_column(default=0)
+
+
 class SignIn(Base):
     """A daily sign-in (签到): one per member per site-local day."""
 

@@ -14,7 +14,13 @@ from app.benchseed.cli import seed
 from app.benchseed.content import SCALES
 from app.core import clock
 from app.core.db import db
-from app.points.ledger import find_discrepancies, find_earned_mismatches, find_rollup_mismatches
+from app.points.ledger import (
+    find_day_mismatches,
+    find_discrepancies,
+    find_earned_mismatches,
+    find_rollup_mismatches,
+)
+from tests.admin.test_rollups import brute_force, kept
 
 XS = SCALES["XS"]
 
@@ -51,6 +57,7 @@ def test_balances_and_daily_rollup_match_the_ledger(seeded: dict[str, Any]) -> N
     assert find_rollup_mismatches() == []
     assert find_earned_mismatches() == []
     assert _scalar("SELECT count(*) FROM user_account WHERE earned > 0") > XS.users // 2
+    assert find_day_mismatches() == []
     assert _scalar("SELECT min(points) FROM user_account") >= 0
     # A cap counter never exceeds its rule's daily cap.
     over = _scalar(
@@ -142,6 +149,11 @@ def test_period_rollups_are_the_days_summed(seeded: dict[str, Any]) -> None:
 
 def _date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def test_dashboard_rollups_match_the_activity_rows(seeded: dict[str, Any]) -> None:
+    days, last = kept()
+    assert days and (days, last) == brute_force()
 
 
 def test_denormalised_counters_agree_with_rows(seeded: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ def dashboard() -> ResponseReturnValue:
         rates=rates,
         circles=circles,
         circle_top=max((a for _c, a, _m in circles), default=0),
-        lapsing_count=len(lapsing.list_lapsing(current_user, silent_days=7)),
+        lapsing_count=lapsing.count_lapsing(current_user, silent_days=7),
         export_names=exports.export_names(),
         lang=current_lang(),
     )
