@@ -199,15 +199,16 @@ def checkin(slug: str, campaign_id: int) -> ResponseReturnValue:
         notice = _("Checked in, and you finished every day. Congratulations!")
     else:
         notice = _("Checked in! See you tomorrow.")
-    context = _panel_context(circle, campaign)
-    context.update(_card_context(circle, [result.checkin]))
+    context: dict[str, Any] = {}
+    if is_htmx():  # a plain POST gets a redirect: only htmx needs the panel's data
+        context = _panel_context(circle, campaign)
+        context.update(_card_context(circle, [result.checkin]))
+        context.update(new_checkin=result.checkin if result.created else None, just_done=notice)
     return respond(
         "checkins/_panel.html",
         url_for("checkins.show", slug=slug, campaign_id=campaign.id),
         notice=notice,
         triggers=["points-changed"] if result.created else None,
-        new_checkin=result.checkin if result.created else None,
-        just_done=notice,
         **context,
     )
 

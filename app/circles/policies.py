@@ -21,13 +21,21 @@ def as_circle(target: Any) -> Circle | None:
     return None
 
 
+_SEEN = "quanzi_memberships_seen"
+
+
 def membership_of(actor: Any, circle: Circle | int) -> Membership | None:
     """The actor's membership row (request, member or ban) in `circle`, if any."""
     if not is_signed_in(actor):
         return None
     circle_id = circle.id if isinstance(circle, Circle) else circle
-    # The composite primary key lets the identity map answer repeated checks for free.
-    return db.session.get(Membership, (circle_id, actor.id))
+    # The composite primary key lets the identity map answer repeated checks for free; the
+    # map holds rows weakly, so keep a reference for the session's life (or each check of
+    # one request would load the row again).
+    membership = db.session.get(Membership, (circle_id, actor.id))
+    if membership is not None:
+        db.session.info.setdefault(_SEEN, {})[circle_id, actor.id] = membership
+    return membership
 
 
 def is_moderator(actor: Any, circle: Circle) -> bool:

@@ -7,14 +7,13 @@ import logging
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CursorResult, DateTime, Engine, MetaData, event, insert, update
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -200,31 +199,34 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Seque
 
 
 def add_to_counter(model: Any, keys: dict[str, Any], column: str, amount: int, guard: Any = None) -> bool:
-    """`column += amount` on the row with `keys`, inserting it first if missing (race-safe).
+    """`column += amount` on the row with `keys`, inserting it if missing: one race-safe
+    INSERT ... ON CONFLICT DO UPDATE (the unique key, not Python, decides insert or add).
 
-    UPDATE first; when no row matched, INSERT inside a savepoint; when a concurrent
-    transaction inserted the same row first, the unique key rejects ours and we UPDATE again
-    (it is committed by then). `guard` (a SQL condition) makes the add conditional, as for
-    daily caps; then the result says whether it applied. Every rollup counter uses this.
+    `guard` (a SQL condition on the stored row) makes the add conditional, as for daily caps;
+    the result says whether it applied (a new row is always inserted). Every rollup counter
+    goes through this or `add_to_counters`.
     """
-    where = [getattr(model, name) == value for name, value in keys.items()]
-    if guard is not None:
-        where.append(guard)
-    statement = (
-        update(model)
-        .where(*where)
-        .values({column: getattr(model, column) + amount})
-        .execution_options(synchronize_session=False)
+    table = model.__table__
+    statement = dialect_insert(model).values(**keys, **{column: amount})
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + amount}, where=guard
+    ).returning(table.c[column])
+    # RETURNING, not rowcount: a guarded no-op returns no row on both backends.
+    return db.session.execute(statement).first() is not None
+
+
+def add_to_counters(model: Any, rows: Sequence[dict[str, Any]], column: str, amounts: Sequence[int]) -> None:
+    """`add_to_counter` for many rows of one table in one statement (`rows[i]` gets
+    `amounts[i]`; repeated keys are summed first, since one statement may touch a row once)."""
+    merged: dict[tuple[tuple[str, Any], ...], int] = {}
+    for keys, amount in zip(rows, amounts, strict=True):
+        merged[tuple(keys.items())] = merged.get(tuple(keys.items()), 0) + amount
+    if not merged:
+        return
+    table = model.__table__
+    values = [{**dict(keys), column: amount} for keys, amount in merged.items()]
+    statement = dialect_insert(model).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(rows[0]), set_={column: table.c[column] + statement.excluded[column]}
     )
-    if _rowcount(statement) == 1:
-        return True
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(model).values(**keys, **{column: amount}))
-        return True
-    except IntegrityError:
-        return _rowcount(statement) == 1
-
-
-def _rowcount(statement: Any) -> int:
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+    db.session.execute(statement)

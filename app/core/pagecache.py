@@ -20,6 +20,7 @@ are covered by the minute in the key.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ CACHED_ENDPOINTS = frozenset(
 )
 # What a statement must start with to leave the data as it was.
 _READS = ("SELECT", "PRAGMA", "SHOW", "SET ", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")
+# Bookkeeping no page shows (the search queue drains after every post): not a change.
+_UNSEEN_WRITE = re.compile(r"\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?search_queue\b", re.IGNORECASE)
 _WROTE = "quanzi_wrote"
 _BUMP = "quanzi_bumping"
 _CSRF_SLOT = "\x00csrf\x00"
@@ -113,7 +116,9 @@ def current_generation() -> int | None:
 
 
 def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if not conn.info.get(_BUMP) and not statement.lstrip().upper().startswith(_READS):
+    if conn.info.get(_BUMP) or conn.info.get(_WROTE):
+        return
+    if not statement.lstrip().upper().startswith(_READS) and not _UNSEEN_WRITE.match(statement):
         conn.info[_WROTE] = True
 
 
@@ -123,7 +128,8 @@ def _forget_write(conn: Any) -> None:
 
 def _bump_on_commit(session: Session) -> None:
     """Before a commit: if the transaction wrote, bump the counter inside it."""
-    if not session.in_transaction():
+    # A savepoint's release fires this too; the outermost commit is the one that counts.
+    if not session.in_transaction() or session.in_nested_transaction():
         return
     session.flush()
     conn = session.connection()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.checkins import services as checkins
 from app.core import clock, events
-from app.core.db import add_to_counter, db, insert_ignoring_conflict
+from app.core.db import add_to_counters, db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
 from app.points.models import EARN, PointsEntry
 
@@ -29,21 +29,20 @@ def _credit(key: str) -> bool:
     return insert_ignoring_conflict(BoardCredit, {"key": key}, ("key",))
 
 
-def add(scope: str, scope_id: int, user_id: int, day: date, metric: str, amount: int) -> None:
-    """`metric += amount` on the member's rows in that scope for the day, its week, its month
-    and all time (upserts, race-safe)."""
+def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: str, amount: int) -> None:
+    """`metric += amount` on the member's rows in every one of `scopes` for the day, its week,
+    its month and all time: one race-safe upsert per table."""
     if metric not in METRICS:
         raise ValueError(metric)
-    keys = {"scope": scope, "scope_id": scope_id, "user_id": user_id}
-    add_to_counter(BoardDay, {**keys, "day": day}, metric, amount)
-    for period, starts_on in clock.periods_of(day):
-        add_to_counter(BoardPeriod, {**keys, "period": period, "starts_on": starts_on}, metric, amount)
-    add_to_counter(BoardTotal, keys, metric, amount)
-
-
-def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: str, amount: int) -> None:
-    for scope, scope_id in scopes:
-        add(scope, scope_id, user_id, day, metric, amount)
+    owners = [{"scope": scope, "scope_id": scope_id, "user_id": user_id} for scope, scope_id in scopes]
+    periods = [
+        {**owner, "period": period, "starts_on": starts_on}
+        for owner in owners
+        for period, starts_on in clock.periods_of(day)
+    ]
+    add_to_counters(BoardDay, [{**owner, "day": day} for owner in owners], metric, [amount] * len(owners))
+    add_to_counters(BoardPeriod, periods, metric, [amount] * len(periods))
+    add_to_counters(BoardTotal, owners, metric, [amount] * len(owners))
 
 
 def _earned(key: str) -> tuple[int, int, date] | None:

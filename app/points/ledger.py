@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.core import clock, events
-from app.core.db import add_to_counter, db, use_case
+from app.core.db import add_to_counter, add_to_counters, db, use_case
 from app.core.errors import Conflict, NotFound
 
 from .models import (
@@ -124,9 +124,11 @@ def _post(
             _points, growth = _apply_to_user(user_id, delta, growth_delta, delta if kind == EARN else 0)
             if kind == EARN:
                 add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
-                for period, starts_on in clock.periods_of(day):
-                    keys = {"user_id": user_id, "period": period, "starts_on": starts_on}
-                    add_to_counter(PointsPeriod, keys, "earned", delta)
+                periods = [
+                    {"user_id": user_id, "period": period, "starts_on": starts_on}
+                    for period, starts_on in clock.periods_of(day)
+                ]
+                add_to_counters(PointsPeriod, periods, "earned", [delta] * len(periods))
             if kind == EARN or (kind == ADJUST and delta > 0):
                 add_to_counter(PointsDay, {"day": day}, "issued", delta)
             elif kind == SPEND:

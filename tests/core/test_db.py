@@ -101,3 +101,24 @@ def test_concurrent_use_cases_serialise_without_lost_updates(app):
         t.join()
     db.session.rollback()
     assert db.session.get(User, user_id).session_version == 1 + 40
+
+
+def test_counter_upserts_insert_add_merge_and_guard(app):
+    from datetime import date
+
+    from app.core.db import add_to_counter, add_to_counters
+    from app.points.models import PointsDay, RuleDayCount
+
+    day, other = date(2026, 3, 2), date(2026, 3, 3)
+    user = make_user("counter1")
+    # Repeated keys in one call are summed (one statement may touch a row only once).
+    add_to_counters(PointsDay, [{"day": day}, {"day": other}, {"day": day}], "issued", [5, 7, 1])
+    add_to_counters(PointsDay, [{"day": day}], "issued", [10])
+    add_to_counters(PointsDay, [], "issued", [])
+    issued = dict(db.session.execute(select(PointsDay.day, PointsDay.issued)).tuples().all())
+    assert issued == {day: 16, other: 7}
+    keys = {"user_id": user.id, "rule": "like", "day": day}
+    guard = RuleDayCount.count < 2
+    results = [add_to_counter(RuleDayCount, keys, "count", 1, guard=guard) for _ in range(4)]
+    assert results == [True, True, False, False], "the guard stops the add at the cap"
+    assert db.session.scalar(select(RuleDayCount.count)) == 2
