@@ -55,6 +55,21 @@ def test_empty_state_suggests_topics(world, member, member_client):
     assert "搜索帖子和评论" in blank
 
 
+def test_suggested_tags_come_from_recent_posts_one_may_read(world, host, member, monkeypatch):
+    from app.search import services as search
+
+    make_post(host, world["private"], "只给成员看", tags="#秘密训练")
+    make_post(member, world["public"], "早餐", tags="#美食")
+    make_post(member, world["public"], "午餐", tags="#美食")
+    make_post(member, world["public"], "晚饭", tags="#夜宵")
+    assert sorted(search.suggested_tags(member)) == ["夜宵", "秘密训练", "美食"]
+    assert search.suggested_tags(member)[0] == "美食"  # the most used first
+    assert "秘密训练" not in search.suggested_tags(world["outsider"])
+    assert search.suggested_tags(world["outsider"]) == ["美食", "夜宵"]
+    monkeypatch.setattr(search, "RECENT_POSTS", 1)  # only the newest post counts
+    assert search.suggested_tags(world["outsider"]) == ["夜宵"]
+
+
 def test_comments_link_to_their_anchor(world, member, member_client):
     comment = posts.create_comment(member, world["pub_post"], body="算我一个，带水和毛巾")
     html = member_client.get("/search?q=毛巾").get_data(as_text=True)
