@@ -127,6 +127,21 @@ def test_pagination(world, member, host):
     assert seen == sorted(ids, reverse=True)
 
 
+def test_relevance_ranks_the_newest_matches_and_every_page_lies_inside_them(
+    world, member, host, backend, monkeypatch
+):
+    from app.search import pg_backend
+
+    assert pg_backend.RANKED >= services.MAX_PAGE * services.PER_PAGE
+    strong = make_post(host, world["public"], "骑行骑行骑行骑行，骑行真快乐", title="骑行")
+    weak = [make_post(host, world["public"], f"今天第{i}次出门，顺便骑行").id for i in range(3)]
+    assert found(member, "骑行")[0] == ("post", strong.id), "the best match leads"
+    if backend != "postgres":
+        return  # Whoosh scores its whole (small) index
+    monkeypatch.setattr(pg_backend, "RANKED", 2)  # only the two newest are ranked now
+    assert [ref for _k, ref in found(member, "骑行")] == sorted(weak, reverse=True)[:2]
+
+
 @pytest.mark.parametrize(
     "query",
     ["跑步 AND (OR", "title:跑步*", '"unclosed', "*?~^{}[]:\\/!", "NOT", "-跑步", "跑步" * 500, "x" * 5000],
