@@ -39,6 +39,7 @@ from app.benchseed.cli import seed_bench_command
 from app.checkins.cli import campaigns_cli
 from app.core.cli import backup_command
 from app.core.db import configure_sqlite, db
+from app.core.deferred import configure_deferred
 from app.core.error_pages import configure_errors
 from app.core.i18n import configure_i18n
 from app.core.pagecache import configure_page_cache
@@ -76,6 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     wiring.install()
+    configure_deferred(app)
     configure_page_cache(app)  # last: its hooks wrap everyone else's
     return app
 

@@ -172,7 +172,9 @@ def award_points(
     notice for callers that send their own (birthday perks).
     """
     rule_row = db.session.get(PointsRule, rule)
-    if rule_row is None or not rule_row.is_active or _key_used(idempotency_key):
+    # A used key is found by the ledger's unique index when `_post` inserts (no look-up first:
+    # repeats are rare, and every award would pay for one).
+    if rule_row is None or not rule_row.is_active:
         return None
     user = db.session.get(User, user_id)
     if user is None:

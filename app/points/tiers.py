@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, event, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.accounts.models import User
 from app.core import clock
@@ -17,10 +18,34 @@ from app.core.permissions import is_signed_in, policy
 
 from .models import Tier, TierTrial
 
+_TIERS = "quanzi_tiers"
+
 
 def list_tiers() -> list[Tier]:
-    """Every tier, lowest threshold first."""
-    return list(db.session.scalars(select(Tier).order_by(Tier.threshold)))
+    """Every tier, lowest threshold first.
+
+    Read once per transaction (a write that pays points asks several times); a flush that
+    adds, changes or deletes a tier, and the end of the transaction, forget the list.
+    """
+    tiers: list[Tier] | None = db.session.info.get(_TIERS)
+    if tiers is None:
+        tiers = db.session.info[_TIERS] = list(db.session.scalars(select(Tier).order_by(Tier.threshold)))
+    return list(tiers)
+
+
+def _forget_tiers_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost one: commit, rollback or close
+        session.info.pop(_TIERS, None)
+
+
+def _forget_tiers_if_changed(session: Session, _context: Any, _instances: Any) -> None:
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, Tier) for obj in touched):
+        session.info.pop(_TIERS, None)
+
+
+event.listen(Session, "after_transaction_end", _forget_tiers_at_the_end)
+event.listen(Session, "before_flush", _forget_tiers_if_changed)
 
 
 def get_tier_by_slug(slug: str) -> Tier | None:

@@ -1,7 +1,8 @@
 """Keeping the index a derived copy of the database, through a durable queue.
 
 A change writes a `search_queue` row in its own transaction (so it is never forgotten), and
-after the commit the same process indexes it and deletes the row. When indexing fails the
+after the commit the same process indexes it and deletes the row (in a request, once the
+response has gone out: `core.deferred`). When indexing fails the
 row stays with a back-off, and a later commit, `flask search work` or `flask search reindex`
 retries it: the post itself is already saved and never waits for the index.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import clock, events
 from app.core.db import db, use_case
+from app.core.deferred import defer
 
 from . import adapters, pg_backend, whoosh_backend
 from .adapters import Key
@@ -31,6 +33,8 @@ _PENDING = "quanzi_search_pending"
 # Rows other commits pick up on their way (a retry needs no worker process).
 OPPORTUNISTIC = 20
 MAX_DELAY = timedelta(hours=1)
+# A never-tried row this old lost its process: another process's opportunistic pass takes it.
+ORPHANED_AFTER = timedelta(minutes=1)
 
 
 def backend() -> ModuleType:
@@ -70,7 +74,12 @@ def enqueue(kind: str, ref_id: int) -> None:
 
 def _after_commit(pending: set[Key]) -> None:
     db.session.info.pop(_PENDING, None)
-    drain(sorted(pending))
+    # The member does not wait for the index: a request answers first, then indexes.
+    defer(lambda: _index_now(sorted(pending)))
+
+
+def _index_now(keys: list[Key]) -> None:
+    drain(keys)
     drain_due(limit=OPPORTUNISTIC, retries_only=True)
 
 
@@ -147,7 +156,9 @@ def drain_due(*, limit: int = 200, retries_only: bool = False, everything: bool 
     if not everything:
         query = query.where(SearchQueue.available_at <= clock.now())
     if retries_only:
-        query = query.where(SearchQueue.attempts > 0)
+        # Failed rows, and rows whose process died before its after-response indexing ran.
+        orphaned = SearchQueue.available_at <= clock.now() - ORPHANED_AFTER
+        query = query.where(or_(SearchQueue.attempts > 0, orphaned))
     keys = [(k, r) for k, r in db.session.execute(query.limit(limit))]
     db.session.rollback()
     return drain(keys) if keys else Report()

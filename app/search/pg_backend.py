@@ -175,17 +175,17 @@ def search(
         matches = matches.where(SearchDocument.circle_id == circle_id)
     matches = matches.order_by(SearchDocument.created_at.desc(), SearchDocument.id.desc())
     if newest:
-        page_rows = matches.with_only_columns(SearchDocument.id, literal(0.0).label("rank"))
+        ordered: Select[Any] = matches.with_only_columns(SearchDocument.id, literal(0.0).label("rank"))
     else:
         # Rank the newest RANKED matches only: a common word matches a fifth of a big
         # community's documents, and ranking them all costs far more than the page is worth
         # (every page one can open lies inside them).
         recent = matches.limit(RANKED).subquery()
         rank = func.ts_rank(recent.c.tsv, match).label("rank")
-        page_rows = select(recent.c.id, rank).order_by(
+        ordered = select(recent.c.id, rank).order_by(
             rank.desc(), recent.c.created_at.desc(), recent.c.id.desc()
         )
-    page_rows = page_rows.limit(per_page + 1).offset((page - 1) * per_page).subquery()
+    page_rows = ordered.limit(per_page + 1).offset((page - 1) * per_page).subquery()
     lit = _tsquery(highlight, " | ")
     order = [SearchDocument.created_at.desc()]
     if not newest:

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -210,7 +211,12 @@ def test_a_post_written_on_one_worker_is_found_from_all(live_stack: LiveStack) -
     assert created.status_code == 303, created.text[:800]
     post_path = created.headers["Location"]
 
-    # More requests than workers, from fresh connections, so every worker answers some.
+    # The writing worker indexes once its response has gone out: a moment later, more
+    # requests than workers, from fresh connections (so every worker answers some), all find it.
+    deadline = time.monotonic() + 10
+    while post_path not in requests.get(base + "/search", params={"q": word}, timeout=60).text:
+        assert time.monotonic() < deadline, "the post never reached the search index"
+        time.sleep(0.05)
     pages = fire(
         live_stack.workers * 3,
         lambda _i: requests.get(base + "/search", params={"q": word}, timeout=60),

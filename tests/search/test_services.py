@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.circles import services as circles
+from app.core import clock
 from app.core.db import db
 from app.core.errors import NotFound
 from app.posts import services as posts
@@ -188,4 +190,36 @@ def test_failed_indexing_keeps_the_post_and_retries(world, member, monkeypatch, 
     report = indexer.drain_due(everything=True)
     assert report.indexed == 1
     assert found(member, "登山") == [("post", post.id)]
+    assert indexer.count_queued() == 0
+
+
+def test_a_request_answers_before_it_indexes(world, member, member_client):
+    """The member does not wait for the index: it is written once the response has gone."""
+    data = {"title": "夜骑", "body": "周五晚上的夜骑活动，从江边出发", "tags": ""}
+    # Unbuffered, as a WSGI server sends it: nothing runs until the server closes the response.
+    response = member_client.form("/c/reading/posts/new", data, buffered=False)
+    assert response.status_code == 303
+    post_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert found(member, "夜骑") == [], "the index waits for the response to be sent"
+    assert indexer.count_queued() == 1, "the durable queue row holds the work meanwhile"
+    response.close()
+    db.session.rollback()
+    assert found(member, "夜骑") == [("post", post_id)]
+    assert indexer.count_queued() == 0
+
+
+def test_work_whose_process_died_is_picked_up_by_the_next_one(world, member, monkeypatch):
+    # The deferred indexing never runs (the process "died" after the commit).
+    monkeypatch.setattr(indexer, "defer", lambda _callback: None)
+    lost = make_post(member, world["public"], "没来得及索引的露营帖子")
+    monkeypatch.undo()
+    assert found(member, "露营") == [] and indexer.count_queued() == 1
+    make_post(member, world["public"], "另一条帖子")  # a fresh row is not an orphan yet
+    assert found(member, "露营") == []
+    db.session.execute(
+        update(SearchQueue).values(available_at=clock.now() - indexer.ORPHANED_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    make_post(member, world["public"], "第三条帖子")  # its commit's pass takes the orphan
+    assert found(member, "露营") == [("post", lost.id)]
     assert indexer.count_queued() == 0
