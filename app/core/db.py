@@ -7,14 +7,14 @@ import logging
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Alembic names constraints the same way on SQLite and PostgreSQL with this convention.
@@ -121,9 +121,10 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
             finally:
                 _depth.reset(token)
         session = db.session
-        # A read transaction may be open (the current user was loaded); end it so this use
-        # case starts a fresh, write-locked transaction on SQLite.
-        if session().in_transaction():
+        # A read transaction may be open (the current user was loaded). SQLite must end it so
+        # this use case starts a fresh, write-locked one; PostgreSQL (read committed: every
+        # statement sees what is committed) carries on in it and keeps what it loaded.
+        if session().in_transaction() and session.get_bind().dialect.name == "sqlite":
             session.rollback()
         session.info.pop(_AFTER_COMMIT, None)
         depth_token = _depth.set(1)
@@ -170,6 +171,51 @@ def run_after_commit() -> None:
             callback()
         except Exception:
             logging.getLogger("quanzi").exception("after-commit callback failed")
+
+
+# --- Per-transaction memo ------------------------------------------------------------------
+# Small reference data a write asks for several times (tiers, earning rules, a member's tier
+# trial) is read once per transaction. The end of the transaction or of a savepoint forgets
+# it, and so does a change (pending or flushed) to an instance of a model it was read from.
+# A Core UPDATE/INSERT is not such a change: code that writes a memoised model that way
+# expires the instances it changed, or does not memoise.
+_MEMO = "quanzi_memo"
+T = TypeVar("T")
+_Memo = dict[str, tuple[Any, tuple[type, ...]]]
+
+
+def transaction_memo(name: str, load: Callable[[], T], *, models: tuple[type, ...]) -> T:
+    """`load()` once per transaction under `name`; `models` are what it was read from."""
+    session = db.session()
+    memo: _Memo = session.info.setdefault(_MEMO, {})
+    _forget_what_changed(session, memo)  # an added row is not flushed until the next query
+    if name not in memo:
+        memo[name] = (load(), models)
+    return cast(T, memo[name][0])
+
+
+def _forget_what_changed(session: Session, memo: _Memo) -> None:
+    if not memo or not (session.new or session.deleted or session.dirty):
+        return
+    touched = tuple({type(obj) for obj in (*session.new, *session.dirty, *session.deleted)})
+    for name in [n for n, (_v, models) in memo.items() if any(issubclass(t, models) for t in touched)]:
+        del memo[name]
+
+
+def _forget_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction or a savepoint; not the inner one every flush opens.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_MEMO, None)
+
+
+def _forget_what_a_flush_changes(session: Session, _context: Any, _instances: Any) -> None:
+    memo: _Memo | None = session.info.get(_MEMO)
+    if memo:
+        _forget_what_changed(session, memo)
+
+
+event.listen(Session, "after_transaction_end", _forget_at_transaction_end)
+event.listen(Session, "before_flush", _forget_what_a_flush_changes)
 
 
 def in_use_case() -> bool:

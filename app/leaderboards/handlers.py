@@ -3,21 +3,19 @@
 
 Each credit is keyed (`leaderboard_credit`), so a repeated event never counts twice. Points
 per circle and campaign come from the ledger row the points handler just wrote for the same
-cause (looked up by its unique idempotency key: one indexed row, never a scan).
+cause (`paid_under`: kept from the write itself, else one indexed row by its unique key).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from app.accounts.models import User
 from app.checkins import services as checkins
 from app.core import clock, events
 from app.core.db import add_to_counters, db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
-from app.points.models import EARN, PointsEntry
+from app.points.ledger import paid_under
 
 from .models import CAMPAIGN, CIRCLE, SITE, BoardCredit, BoardDay, BoardPeriod, BoardTotal
 
@@ -45,18 +43,9 @@ def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: 
     add_to_counters(BoardTotal, owners, metric, [amount] * len(owners))
 
 
-def _earned(key: str) -> tuple[int, int, date] | None:
-    row = db.session.execute(
-        select(PointsEntry.user_id, PointsEntry.delta, PointsEntry.day).where(
-            PointsEntry.idempotency_key == key, PointsEntry.kind == EARN
-        )
-    ).first()
-    return (int(row[0]), int(row[1]), row[2]) if row else None
-
-
 def _credit_points(key: str, scopes: list[tuple[str, int]]) -> None:
     """Add what the ledger paid under `key` to circle/campaign boards (site: points_daily)."""
-    earned = _earned(key)
+    earned = paid_under(key)
     if earned is None or not _credit(f"points:{key}"):
         return
     user_id, delta, day = earned

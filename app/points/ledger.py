@@ -15,12 +15,13 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, func, literal, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.core import clock, events
-from app.core.db import add_to_counter, add_to_counters, db, use_case
+from app.core.db import add_to_counter, add_to_counters, db, dialect_insert, transaction_memo, use_case
 from app.core.errors import Conflict, NotFound
 
 from .models import (
@@ -33,17 +34,13 @@ from .models import (
     PointsDay,
     PointsEntry,
     PointsPeriod,
-    PointsRule,
     RuleDayCount,
 )
+from .rules import get_rule
 from .tiers import get_effective_tier, list_tiers, tier_for_growth
 
 # Earnings at least this big are worth telling the member about (PointsAwarded).
 DEFAULT_NOTIFY_THRESHOLD = 50
-
-
-class _CapReached(Exception):
-    pass
 
 
 def _key_used(key: str) -> bool:
@@ -68,15 +65,18 @@ def _apply_to_user(user_id: int, delta: int, growth_delta: int, earned: int = 0)
         update(User)
         .where(User.id == user_id, User.points + delta >= 0, User.growth + growth_delta >= 0)
         .values(points=User.points + delta, growth=User.growth + growth_delta, earned=User.earned + earned)
-        .returning(User.points, User.growth)
+        .returning(User.points, User.growth, User.earned)
         .execution_options(synchronize_session=False)
     )
     row = db.session.execute(statement).first()
     if row is None:
         raise Conflict(_l("You don't have enough points for this."))
-    cached = db.session.get(User, user_id)
+    cached = db.session.identity_map.get(identity_key(User, user_id))
     if cached is not None:
-        db.session.expire(cached, ["points", "growth", "earned"])
+        # The new figures are known: no reload when the page or the next award reads them.
+        set_committed_value(cached, "points", int(row[0]))
+        set_committed_value(cached, "growth", int(row[1]))
+        set_committed_value(cached, "earned", int(row[2]))
     return int(row[0]), int(row[1])
 
 
@@ -100,48 +100,79 @@ def _post(
     actor_id: int | None = None,
     cap: int | None = None,
 ) -> PointsEntry | None:
-    """Write one ledger row and everything it moves, or nothing (used key, cap reached)."""
+    """Write one ledger row and everything it moves, or nothing (used key, cap reached).
+
+    No savepoint: the daily cap is taken first (and given back if the key turns out used),
+    the row goes in with ON CONFLICT DO NOTHING on its unique key, and a balance that would
+    go below zero deletes the row again before refusing.
+    """
     day = clock.today()
-    entry = PointsEntry(
-        user_id=user_id,
-        kind=kind,
-        delta=delta,
-        growth_delta=growth_delta,
-        rule=rule,
-        reason=reason[:500],
-        reference=reference,
-        idempotency_key=key,
-        actor_id=actor_id,
-        day=day,
-        created_at=clock.now(),
-    )
+    cap_keys = {"user_id": user_id, "rule": rule, "day": day}
+    if cap is not None and not _take_cap(user_id, rule, day, cap):
+        return None
+    values = {
+        "user_id": user_id,
+        "kind": kind,
+        "delta": delta,
+        "growth_delta": growth_delta,
+        "rule": rule,
+        "reason": reason[:500],
+        "reference": reference,
+        "idempotency_key": key,
+        "actor_id": actor_id,
+        "day": day,
+        "created_at": clock.now(),
+    }
+    entry_id = db.session.execute(
+        dialect_insert(PointsEntry)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(PointsEntry.id)
+    ).scalar()
+    if entry_id is None:  # this cause was paid before
+        if cap is not None:
+            add_to_counter(RuleDayCount, cap_keys, "count", -1)
+        return None
     try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-            if cap is not None and not _take_cap(user_id, rule, day, cap):
-                raise _CapReached
-            _points, growth = _apply_to_user(user_id, delta, growth_delta, delta if kind == EARN else 0)
-            if kind == EARN:
-                add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
-                periods = [
-                    {"user_id": user_id, "period": period, "starts_on": starts_on}
-                    for period, starts_on in clock.periods_of(day)
-                ]
-                add_to_counters(PointsPeriod, periods, "earned", [delta] * len(periods))
-            if kind == EARN or (kind == ADJUST and delta > 0):
-                add_to_counter(PointsDay, {"day": day}, "issued", delta)
-            elif kind == SPEND:
-                add_to_counter(PointsDay, {"day": day}, "redeemed", -delta)
-    except IntegrityError:
-        if not _key_used(key):
-            raise
-        return None
-    except _CapReached:
-        return None
+        _points, growth = _apply_to_user(user_id, delta, growth_delta, delta if kind == EARN else 0)
+    except Conflict:
+        db.session.execute(delete(PointsEntry).where(PointsEntry.id == entry_id))
+        raise
+    if kind == EARN:
+        add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
+        periods = [
+            {"user_id": user_id, "period": period, "starts_on": starts_on}
+            for period, starts_on in clock.periods_of(day)
+        ]
+        add_to_counters(PointsPeriod, periods, "earned", [delta] * len(periods))
+    if kind == EARN or (kind == ADJUST and delta > 0):
+        add_to_counter(PointsDay, {"day": day}, "issued", delta)
+    elif kind == SPEND:
+        add_to_counter(PointsDay, {"day": day}, "redeemed", -delta)
+    entry = PointsEntry(id=entry_id, **values)  # the row as written (not tracked by the session)
+    _paid_now()[key] = entry
     if growth_delta > 0:
         _announce_tier(user_id, growth - growth_delta, growth)
     return entry
+
+
+def _paid_now() -> dict[str, PointsEntry]:
+    """The rows this transaction wrote, by key (what the boards credit right after)."""
+    return transaction_memo("points_paid", dict, models=())
+
+
+def paid_under(key: str) -> tuple[int, int, date] | None:
+    """(member, points, day) of the earning row under `key`: from this transaction's own
+    writes when it paid just now (the usual case, no statement), else from the ledger."""
+    entry = _paid_now().get(key)
+    if entry is not None:
+        return (entry.user_id, entry.delta, entry.day) if entry.kind == EARN else None
+    row = db.session.execute(
+        select(PointsEntry.user_id, PointsEntry.delta, PointsEntry.day).where(
+            PointsEntry.idempotency_key == key, PointsEntry.kind == EARN
+        )
+    ).first()
+    return (int(row[0]), int(row[1]), row[2]) if row else None
 
 
 def _lock_balances(user_id: int) -> tuple[int, int]:
@@ -171,7 +202,7 @@ def award_points(
     daily cap reached, nothing to pay). `announce=False` skips the generic PointsAwarded
     notice for callers that send their own (birthday perks).
     """
-    rule_row = db.session.get(PointsRule, rule)
+    rule_row = get_rule(rule)
     # A used key is found by the ledger's unique index when `_post` inserts (no look-up first:
     # repeats are rare, and every award would pay for one).
     if rule_row is None or not rule_row.is_active:

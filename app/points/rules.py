@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.db import db
+from app.core.db import db, transaction_memo
 
 from .models import PointsRule
 
@@ -61,4 +61,10 @@ def list_rules() -> list[PointsRule]:
 
 
 def get_rule(key: str) -> PointsRule | None:
-    return db.session.get(PointsRule, key)
+    """An earning rule by key (all of them read once per transaction: a write may pay several)."""
+    rules = transaction_memo(
+        "points_rules",
+        lambda: {rule.key: rule for rule in db.session.scalars(select(PointsRule))},
+        models=(PointsRule,),
+    )
+    return rules.get(key)

@@ -7,45 +7,24 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, event, select, update
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import CursorResult, select, update
 
 from app.accounts.models import User
 from app.core import clock
-from app.core.db import db
+from app.core.db import db, transaction_memo
 from app.core.errors import Conflict, NotFound
 from app.core.permissions import is_signed_in, policy
 
 from .models import Tier, TierTrial
 
-_TIERS = "quanzi_tiers"
-
 
 def list_tiers() -> list[Tier]:
-    """Every tier, lowest threshold first.
-
-    Read once per transaction (a write that pays points asks several times); a flush that
-    adds, changes or deletes a tier, and the end of the transaction, forget the list.
-    """
-    tiers: list[Tier] | None = db.session.info.get(_TIERS)
-    if tiers is None:
-        tiers = db.session.info[_TIERS] = list(db.session.scalars(select(Tier).order_by(Tier.threshold)))
+    """Every tier, lowest threshold first (read once per transaction: a write that pays
+    points asks several times)."""
+    tiers = transaction_memo(
+        "tiers", lambda: list(db.session.scalars(select(Tier).order_by(Tier.threshold))), models=(Tier,)
+    )
     return list(tiers)
-
-
-def _forget_tiers_at_the_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost one: commit, rollback or close
-        session.info.pop(_TIERS, None)
-
-
-def _forget_tiers_if_changed(session: Session, _context: Any, _instances: Any) -> None:
-    touched = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, Tier) for obj in touched):
-        session.info.pop(_TIERS, None)
-
-
-event.listen(Session, "after_transaction_end", _forget_tiers_at_the_end)
-event.listen(Session, "before_flush", _forget_tiers_if_changed)
 
 
 def get_tier_by_slug(slug: str) -> Tier | None:
@@ -64,7 +43,7 @@ def tier_for_growth(growth: int, tiers: list[Tier] | None = None) -> Tier:
     return reached[-1] if reached else tiers[0]
 
 
-def _active_trial_row(user_id: int) -> tuple[TierTrial, Tier] | None:
+def _load_trial_row(user_id: int) -> tuple[TierTrial, Tier] | None:
     # The trial of the highest tier among the unexpired ones: ix_tier_trial_user.
     row = db.session.execute(
         select(TierTrial, Tier)
@@ -74,6 +53,16 @@ def _active_trial_row(user_id: int) -> tuple[TierTrial, Tier] | None:
         .limit(1)
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def _active_trial_row(user_id: int) -> tuple[TierTrial, Tier] | None:
+    """`_load_trial_row`, once per transaction (every award asks for the effective tier)."""
+    found = transaction_memo(
+        f"tier_trial:{user_id}", lambda: _load_trial_row(user_id), models=(TierTrial, Tier)
+    )
+    if found is not None and found[0].ends_at <= clock.now():  # it ended since: look again
+        return _load_trial_row(user_id)
+    return found
 
 
 def active_trial_tier(user_id: int) -> Tier | None:
@@ -194,7 +183,7 @@ def start_trial(user_id: int, tier_id: int, *, days: int, reference: str) -> Tie
         raise NotFound()
     if tier_for_growth(int(growth)).threshold >= tier.threshold:
         raise Conflict(_l("Your tier already includes everything this trial offers."))
-    found = _active_trial_row(user_id)
+    found = _load_trial_row(user_id)  # read under the lock, not from earlier in the transaction
     if found is not None and found[1].threshold > tier.threshold:
         raise Conflict(_l("You are trying a higher tier right now; this card would be wasted."))
     if found is not None and found[1].id == tier.id:

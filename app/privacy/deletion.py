@@ -84,7 +84,14 @@ def delete_account(actor: Any, *, password: str, confirm_username: str) -> User:
     # Admin rows first, in id order, then the member's own: two admins deleting themselves at
     # once queue up instead of deadlocking, and the second one sees the first one gone.
     db.session.execute(select(User.id).where(User.role == "admin").order_by(User.id).with_for_update())
-    user = db.session.scalar(select(User).where(User.id == actor.id).with_for_update(of=User))
+    # populate_existing: on PostgreSQL the use case carries on in the request's transaction,
+    # so the row read under the lock must replace what was loaded before it.
+    user = db.session.scalar(
+        select(User)
+        .where(User.id == actor.id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    )
     if user is None:
         raise NotFound()
     require(actor, "account.delete", user)

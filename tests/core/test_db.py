@@ -122,3 +122,63 @@ def test_counter_upserts_insert_add_merge_and_guard(app):
     results = [add_to_counter(RuleDayCount, keys, "count", 1, guard=guard) for _ in range(4)]
     assert results == [True, True, False, False], "the guard stops the add at the cap"
     assert db.session.scalar(select(RuleDayCount.count)) == 2
+
+
+def test_transaction_memo_loads_once_and_forgets_on_a_flush_of_its_models_and_at_the_end(app):
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from app.core.db import transaction_memo
+    from app.points.models import PointsDay
+
+    user = make_user("memo01")
+    db.session.commit()
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    def memo() -> int:
+        return transaction_memo("names", load, models=(User,))
+
+    assert (memo(), memo()) == (1, 1), "read once per transaction"
+    db.session.add(PointsDay(day=date(2026, 3, 2), issued=1, redeemed=0))
+    db.session.flush()
+    assert memo() == 1, "a flush of another model keeps it"
+    user.display_name = "Memo changed"
+    db.session.flush()
+    assert memo() == 2, "a flush that changes one of its models forgets it"
+    with db.session.begin_nested():
+        assert memo() == 2
+    assert memo() == 3, "a savepoint's end forgets it (what it read may have been undone)"
+    db.session.execute(update(User).where(User.id == user.id).values(display_name="Core update"))
+    assert memo() == 3, "a Core UPDATE is not a flush: callers that use one must not memoise"
+    db.session.rollback()
+    assert memo() == 4, "the transaction's end forgets it"
+    db.session.commit()
+    assert memo() == 5
+
+
+def test_use_case_carries_on_in_the_requests_transaction_on_postgresql_only(app):
+    from sqlalchemy import inspect
+
+    user_id = make_user("carry01").id
+    db.session.commit()
+    user = db.session.get(User, user_id)  # the request's read transaction loaded the member
+    assert user is not None and db.session().in_transaction()
+    seen: dict[str, object] = {}
+
+    @use_case
+    def write() -> None:
+        seen["expired"] = set(inspect(user).expired_attributes)
+        user.display_name = "Carried"
+
+    write()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # SQLite must start a write-locked transaction (all loaded state is expired); PostgreSQL
+    # keeps what the request loaded (read committed: no snapshot to refresh).
+    assert ("username" in seen["expired"]) is not postgres
+    db.session.expire_all()
+    assert db.session.get(User, user_id).display_name == "Carried"

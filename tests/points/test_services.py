@@ -20,7 +20,7 @@ from app.core.db import db, use_case
 from app.core.errors import Conflict
 from app.core.permissions import can
 from app.points import ledger, signin, tasks
-from app.points.models import PointsDaily, PointsEntry
+from app.points.models import PointsDaily, PointsEntry, RuleDayCount
 from app.points.tiers import get_effective_tier, get_progress, get_tier_by_slug, start_trial
 from tests.helpers import image_bytes, make_user
 
@@ -319,3 +319,59 @@ def test_sign_in_card_counts_days_to_the_bonus_and_shows_tier_points(member):
     with clock.freeze(start + timedelta(days=7)):
         state = signin.get_signin_state(fresh(member))
         assert (state.shown_points, state.shown_bonus, state.days_to_bonus) == (6, 24, 7)
+
+
+def test_a_repeated_key_gives_its_daily_cap_slot_back(member):
+    # post pays 3 times a day; the cap is taken before the insert finds the key used.
+    paid = [
+        ledger.award_points(member.id, rule="post", idempotency_key=key)
+        for key in ("post:1", "post:1", "post:1", "post:2", "post:3", "post:4")
+    ]
+    assert [e is not None for e in paid] == [True, False, False, True, True, False]
+    count = db.session.scalar(select(RuleDayCount.count).where(RuleDayCount.user_id == member.id))
+    assert count == 3
+    assert fresh(member).points == 30 and ledger_sums(member.id) == (30, 30)
+
+
+def test_a_refused_spend_leaves_no_row_when_the_caller_carries_on(member):
+    ledger.award_points(member.id, rule="comment", idempotency_key="comment:1")
+    db.session.commit()
+
+    @use_case
+    def try_then_carry_on() -> str:
+        try:
+            ledger.spend_points(member.id, points=3, idempotency_key="order:1")
+        except Conflict:
+            ledger.adjust_balance(member.id, delta=5, reason="make up", actor_id=None)
+            return "refused"
+        return "spent"
+
+    assert try_then_carry_on() == "refused"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).where(PointsEntry.idempotency_key == "order:1")) == 0
+    assert fresh(member).points == 7 and ledger_sums(member.id) == (7, 7)
+    assert ledger.spend_points(member.id, points=3, idempotency_key="order:1") is not None, "key still free"
+    assert fresh(member).points == 4 and ledger.find_discrepancies() == []
+
+
+def test_paid_under_reads_this_transactions_own_write_else_the_ledger(member, count_queries):
+    @use_case
+    def pay_then_credit() -> tuple[object, int]:  # the points handler, then the boards'
+        assert ledger.award_points(member.id, rule="post", idempotency_key="post:5") is not None
+        with count_queries() as q:
+            found = ledger.paid_under("post:5")
+        return found, q.count
+
+    assert pay_then_credit() == ((member.id, 10, clock.today()), 0), "the write just made is remembered"
+    with count_queries() as q:
+        assert ledger.paid_under("post:5") == (member.id, 10, clock.today())
+        assert ledger.paid_under("post:404") is None
+    assert q.count == 2, "after the commit: one indexed read per key"
+    ledger.spend_points(member.id, points=4, idempotency_key="order:5")
+    assert ledger.paid_under("order:5") is None, "only earnings count on the boards"
+
+
+def test_a_trial_started_in_the_same_transaction_counts_at_once(member):
+    assert get_effective_tier(member).slug == "normal"  # remembered for this transaction
+    start_trial(member.id, get_tier_by_slug("premium").id, days=3, reference="order:2")
+    assert get_effective_tier(member).slug == "premium"

@@ -59,6 +59,17 @@ def test_post_is_published_with_tags_files_and_event(circle, member, captured): 
     assert events.PostPublished(post_id=post.id, author_id=member.id, circle_id=circle.id) in captured
     db.session.refresh(circle)
     assert circle.post_count == 1
+    assert post.published_at == post.created_at
+
+
+def test_a_new_post_is_written_in_one_insert_per_row(circle, member, count_queries):
+    make_post(member, circle, body="热身")  # the sensitive-word list is loaded once per process
+    with count_queries() as q:
+        post = services.create_post(member, circle, services.Draft(body="第二篇", tags="心得 日常"))
+    writes = [s.split(None, 3)[:3] for s in q.statements if not s.lstrip().upper().startswith("SELECT")]
+    assert ["DELETE", "FROM", "post_tag"] not in writes, "a new post has no tags to replace"
+    assert not [w for w in writes if w[:2] == ["UPDATE", "post"]], "published_at goes in with the INSERT"
+    assert post.published_at == post.created_at and post.tags == ["心得", "日常"]
 
 
 def test_attachments_keep_a_safe_original_name(circle, host):

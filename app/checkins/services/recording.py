@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.circles.policies import is_shadowed
 from app.circles.services import check_can_participate
 from app.core import clock, events, images
-from app.core.db import db, insert_ignoring_conflict, use_case
+from app.core.db import db, dialect_insert, insert_ignoring_conflict, use_case
 from app.core.errors import Conflict, Invalid
 from app.core.permissions import require
 
@@ -80,40 +80,25 @@ def _check_text(campaign: Campaign, body: str, has_image: bool) -> None:
 def _bump_progress(run_id: int, user_id: int, *, makeup: bool, cards: int) -> int | None:
     """Count one more day done (and a card used for a make-up); the new total or None.
 
-    None means no card was left. The UPDATE locks the member's progress row, so concurrent
-    check-ins of one member queue here and the last of them sees the full count.
+    None means no card was left. One upsert: the first day inserts the member's progress
+    row, later days add to it under its row lock, so concurrent check-ins of one member queue
+    here and the last of them sees the full count; a make-up adds only while a card is left.
     """
-    keys = [RunProgress.run_id == run_id, RunProgress.user_id == user_id]
-    values: dict[str, Any] = {"done": RunProgress.done + 1}
-    if makeup:
-        keys.append(RunProgress.makeups_used < cards)
-        values["makeups_used"] = RunProgress.makeups_used + 1
-    statement = (
-        update(RunProgress)
-        .where(*keys)
-        .values(values)
-        .returning(RunProgress.done)
-        .execution_options(synchronize_session=False)
-    )
-    done = db.session.scalar(statement)
-    if done is not None:
-        return int(done)
-    row_exists = db.session.scalar(
-        select(RunProgress.done).where(RunProgress.run_id == run_id, RunProgress.user_id == user_id)
-    )
-    if row_exists is not None or (makeup and cards < 1):
+    if makeup and cards < 1:
         return None
-    try:
-        with db.session.begin_nested():
-            db.session.execute(
-                insert(RunProgress).values(
-                    run_id=run_id, user_id=user_id, done=1, makeups_used=1 if makeup else 0
-                )
-            )
-        return 1
-    except IntegrityError:
-        done = db.session.scalar(statement)
-        return int(done) if done is not None else None
+    table = RunProgress.__table__
+    statement = (
+        dialect_insert(RunProgress)
+        .values(run_id=run_id, user_id=user_id, done=1, makeups_used=1 if makeup else 0)
+        .on_conflict_do_update(
+            index_elements=["run_id", "user_id"],
+            set_={"done": table.c.done + 1, "makeups_used": table.c.makeups_used + (1 if makeup else 0)},
+            where=(table.c.makeups_used < cards) if makeup else None,
+        )
+        .returning(table.c.done)
+    )
+    done = db.session.scalar(statement)  # no row: the guard refused (no card left)
+    return int(done) if done is not None else None
 
 
 def _complete(actor: Any, campaign: Campaign, run: CampaignRun) -> bool:

@@ -135,9 +135,10 @@ def _store_files(post: Post, draft: Draft, owner_id: int) -> None:
         position += 1
 
 
-def _set_tags(post: Post, tags: list[str]) -> None:
+def _set_tags(post: Post, tags: list[str], *, new: bool = False) -> None:
     post.tags = tags
-    db.session.execute(delete(PostTag).where(PostTag.post_id == post.id))
+    if not new:  # a new post has no rows to replace
+        db.session.execute(delete(PostTag).where(PostTag.post_id == post.id))
     for tag in tags:
         db.session.add(PostTag(post_id=post.id, tag=tag, circle_id=post.circle_id))
 
@@ -171,6 +172,11 @@ def went_public(post: Post) -> None:
         # but published only once: points, webhooks and @mentions are not repeated.
         return
     post.published_at = clock.now()
+    _first_published(post)
+
+
+def _first_published(post: Post) -> None:
+    """Points, webhooks and @mentions: once per post, the first time it is visible."""
     events.publish(
         events.PostPublished(
             post_id=post.id, author_id=post.author_id, circle_id=post.circle_id, kind=post.kind
@@ -197,6 +203,7 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
     # Hosts approve their own circle's queue, so their words are not held for it.
     flagged = None if moderator else find_sensitive(title, body, " ".join(tags))
     status = "pending" if (circle.require_approval or flagged) and not moderator else "published"
+    now = clock.now()
     post = Post(
         circle_id=circle.id,
         author_id=actor.id,
@@ -207,16 +214,20 @@ def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
         is_material=bool(draft.is_material and moderator),
         flagged_word=flagged,
         shadowed=is_shadowed(actor, circle),
-        created_at=clock.now(),
+        created_at=now,
+        # Set now, not after the insert: no lazy load of the (empty) files, no second UPDATE.
+        published_at=now if status == "published" else None,
+        files=[],
     )
     post.circle = circle
     db.session.add(post)
     db.session.flush()
-    _set_tags(post, tags)
+    _set_tags(post, tags, new=True)
     _store_files(post, draft, actor.id)
     db.session.flush()
     if status == "published":
-        went_public(post)
+        change_post_count(circle.id, 1)
+        _first_published(post)
     else:
         _tell_hosts(actor, circle)
     return post
