@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, TextClause, bindparam, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -228,37 +228,114 @@ def dialect_insert(model: Any) -> Any:
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
+# --- Upserts -------------------------------------------------------------------------------
+# Every write pays several of these (ledger rollups, caps, boards, once-only guards). SQLAlchemy
+# cannot cache its ON CONFLICT constructs (they compile afresh on every call), so each upsert
+# shape is written once as SQL text with typed parameters, and that text is cached: the same
+# statement on PostgreSQL and SQLite (3.35+: ON CONFLICT ... RETURNING, `excluded`).
+_UPSERTS: dict[tuple[Any, ...], TextClause] = {}
+
+
+def _scalar_defaults(table: Table, given: Sequence[str]) -> dict[str, Any] | None:
+    """The Python-side defaults an INSERT adds for the columns not given (None: not all are
+    plain values, so the caller takes the ORM's path)."""
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in given or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            return None
+        defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+    return defaults
+
+
+def _counter_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    defaults = _scalar_defaults(table, given)
+    if defaults is None:
+        raise TypeError(f"{table.name}: a counter table's other columns take plain defaults")
+    return defaults
+
+
+def _upsert(
+    table: Table, columns: Sequence[str], rows: int, conflict: Sequence[str], action: str, returning: str
+) -> TextClause:
+    session = db.session()
+    if session.autoflush:  # as the ORM's own INSERT would: pending rows it may refer to go first
+        session.flush()
+    dialect = session.get_bind().dialect
+    key = (dialect.name, table.name, tuple(columns), rows, tuple(conflict), action, returning)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in columns)
+        values = ", ".join(
+            "(" + ", ".join(f":p{i}_{j}" for j in range(len(columns))) + ")" for i in range(rows)
+        )
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES {values} "
+            f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) {action}"
+            + (f" RETURNING {returning}" if returning else "")
+        )
+        types = [table.c[c].type for c in columns]
+        params = [bindparam(f"p{i}_{j}", type_=types[j]) for i in range(rows) for j in range(len(columns))]
+        statement = _UPSERTS[key] = text(sql).bindparams(*params)
+    return statement
+
+
+def _row_params(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {f"p{i}_{j}": row[c] for i, row in enumerate(rows) for j, c in enumerate(columns)}
+
+
 def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction); True when inserted.
 
     The once-only guard of every idempotent write: a concurrent request that inserted the
     same row first makes this a no-op instead of an IntegrityError.
     """
+    table: Table = model.__table__
     # RETURNING, not rowcount: psycopg reports -1 for some statements, which would read as True.
-    statement = (
-        dialect_insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(*model.__table__.primary_key.columns)
+    returning = ", ".join(
+        db.session.get_bind().dialect.identifier_preparer.quote(c.name) for c in table.primary_key
     )
-    return db.session.execute(statement).first() is not None
+    defaults = _scalar_defaults(table, list(values))
+    if defaults is None:
+        statement = (
+            dialect_insert(model)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(conflict))
+            .returning(*table.primary_key.columns)
+        )
+        return db.session.execute(statement).first() is not None
+    row = {**defaults, **values}
+    columns = list(row)
+    upsert = _upsert(table, columns, 1, conflict, "DO NOTHING", returning)
+    return db.session.execute(upsert, _row_params(columns, [row])).first() is not None
 
 
-def add_to_counter(model: Any, keys: dict[str, Any], column: str, amount: int, guard: Any = None) -> bool:
+def add_to_counter(
+    model: Any, keys: dict[str, Any], column: str, amount: int, below: int | None = None
+) -> bool:
     """`column += amount` on the row with `keys`, inserting it if missing: one race-safe
     INSERT ... ON CONFLICT DO UPDATE (the unique key, not Python, decides insert or add).
 
-    `guard` (a SQL condition on the stored row) makes the add conditional, as for daily caps;
+    `below` makes the add conditional on the stored value being below it, as for daily caps;
     the result says whether it applied (a new row is always inserted). Every rollup counter
     goes through this or `add_to_counters`.
     """
-    table = model.__table__
-    statement = dialect_insert(model).values(**keys, **{column: amount})
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={column: table.c[column] + amount}, where=guard
-    ).returning(table.c[column])
+    table: Table = model.__table__
+    row = {**_counter_defaults(table, [*keys, column]), **keys, column: amount}
+    columns = list(row)
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    target = f"{quote(table.name)}.{quote(column)}"
+    action = f"DO UPDATE SET {quote(column)} = {target} + excluded.{quote(column)}"
+    if below is not None:
+        action += f" WHERE {target} < :below"
+    upsert = _upsert(table, columns, 1, list(keys), action, quote(column))
+    params = _row_params(columns, [row])
+    if below is not None:
+        params["below"] = below
     # RETURNING, not rowcount: a guarded no-op returns no row on both backends.
-    return db.session.execute(statement).first() is not None
+    return db.session.execute(upsert, params).first() is not None
 
 
 def add_to_counters(model: Any, rows: Sequence[dict[str, Any]], column: str, amounts: Sequence[int]) -> None:
@@ -269,10 +346,12 @@ def add_to_counters(model: Any, rows: Sequence[dict[str, Any]], column: str, amo
         merged[tuple(keys.items())] = merged.get(tuple(keys.items()), 0) + amount
     if not merged:
         return
-    table = model.__table__
-    values = [{**dict(keys), column: amount} for keys, amount in merged.items()]
-    statement = dialect_insert(model).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(rows[0]), set_={column: table.c[column] + statement.excluded[column]}
-    )
-    db.session.execute(statement)
+    table: Table = model.__table__
+    conflict = list(rows[0])
+    defaults = _counter_defaults(table, [*conflict, column])
+    values = [{**defaults, **dict(key), column: amount} for key, amount in merged.items()]
+    columns = list(values[0])
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    action = f"DO UPDATE SET {quote(column)} = {quote(table.name)}.{quote(column)} + excluded.{quote(column)}"
+    upsert = _upsert(table, columns, len(values), conflict, action, "")
+    db.session.execute(upsert, _row_params(columns, values))

@@ -52,7 +52,7 @@ def _take_cap(user_id: int, rule: str, day: date, cap: int) -> bool:
     if cap <= 0:
         return False
     keys = {"user_id": user_id, "rule": rule, "day": day}
-    return add_to_counter(RuleDayCount, keys, "count", 1, guard=RuleDayCount.count < cap)
+    return add_to_counter(RuleDayCount, keys, "count", 1, below=cap)
 
 
 def _apply_to_user(user_id: int, delta: int, growth_delta: int, earned: int = 0) -> tuple[int, int]:

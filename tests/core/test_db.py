@@ -118,8 +118,7 @@ def test_counter_upserts_insert_add_merge_and_guard(app):
     issued = dict(db.session.execute(select(PointsDay.day, PointsDay.issued)).tuples().all())
     assert issued == {day: 16, other: 7}
     keys = {"user_id": user.id, "rule": "like", "day": day}
-    guard = RuleDayCount.count < 2
-    results = [add_to_counter(RuleDayCount, keys, "count", 1, guard=guard) for _ in range(4)]
+    results = [add_to_counter(RuleDayCount, keys, "count", 1, below=2) for _ in range(4)]
     assert results == [True, True, False, False], "the guard stops the add at the cap"
     assert db.session.scalar(select(RuleDayCount.count)) == 2
 
@@ -182,3 +181,25 @@ def test_use_case_carries_on_in_the_requests_transaction_on_postgresql_only(app)
     assert ("username" in seen["expired"]) is not postgres
     db.session.expire_all()
     assert db.session.get(User, user_id).display_name == "Carried"
+
+
+def test_once_only_inserts_fill_the_models_defaults_on_both_paths(app, count_queries):
+    from datetime import date
+
+    from app.admin.models import ActivityEvent
+    from app.core.db import insert_ignoring_conflict
+    from app.mail.models import MailPreference
+
+    user = make_user("upsert1")
+    # Plain defaults: the cached SQL text fills them (booleans, the language).
+    assert insert_ignoring_conflict(MailPreference, {"user_id": user.id, "digest": False}, ("user_id",))
+    with count_queries() as q:
+        again = insert_ignoring_conflict(MailPreference, {"user_id": user.id}, ("user_id",))
+    assert again is False and q.count == 1
+    preference = db.session.get(MailPreference, user.id)
+    assert (preference.replies, preference.digest, preference.language) == (True, False, "zh")
+    # A computed default (created_at = clock.now): the ORM's INSERT computes it.
+    event = {"user_id": user.id, "kind": "signin", "ref": "signin:1", "day": date(2026, 3, 2)}
+    assert insert_ignoring_conflict(ActivityEvent, event, ("kind", "ref"))
+    assert not insert_ignoring_conflict(ActivityEvent, event, ("kind", "ref"))
+    assert db.session.scalar(select(ActivityEvent.created_at)) is not None
