@@ -6,12 +6,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.circles.policies import can_see_shadowed, is_moderator, is_shadowed
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events
-from app.core.db import db, use_case
+from app.core.db import db, insert_ignoring_conflict, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_signed_in, policy, require
 from app.notifications.services import notify, register_kind
@@ -146,14 +145,12 @@ def set_like(actor: Any, kind: str, target: Post | Comment, state: bool | None) 
     wanted = (not current) if state is None else state
     changed = 0
     if wanted:
-        first = False
-        if current is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(Like(user_id=actor.id, target_kind=kind, target_id=target.id))
-                first = True
-            except IntegrityError:
-                first = False  # a concurrent like of the same member got there first
+        # A concurrent like of the same member may get there first: its row is the one.
+        first = current is None and insert_ignoring_conflict(
+            Like,
+            {"user_id": actor.id, "target_kind": kind, "target_id": target.id, "created_at": clock.now()},
+            ("user_id", "target_kind", "target_id"),
+        )
         if first:
             changed = 1
         else:
@@ -191,12 +188,14 @@ def set_like(actor: Any, kind: str, target: Post | Comment, state: bool | None) 
         )
         changed = -1 if result.rowcount else 0  # type: ignore[attr-defined]
     if changed:
-        db.session.execute(
+        count = db.session.scalar(
             update(model)
             .where(model.id == target.id)
             .values(like_count=model.like_count + changed)
+            .returning(model.like_count)
             .execution_options(synchronize_session=False)
         )
-    count = db.session.scalar(select(model.like_count).where(model.id == target.id)) or 0
+    else:
+        count = db.session.scalar(select(model.like_count).where(model.id == target.id))
     db.session.expire(target, ["like_count"])
-    return wanted, int(count)
+    return wanted, int(count or 0)
