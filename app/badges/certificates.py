@@ -12,14 +12,13 @@ from sqlalchemy import select, update
 from app.accounts.models import User
 from app.circles import services as circles
 from app.core import audit, clock, events
-from app.core.db import db, use_case
+from app.core.db import db, insert_returning_id, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_admin, policy, require
 from app.posts.services import content as posts
 
 from . import rules
 from .models import Badge, BadgeAward, Certificate
-from .sql import insert_ignoring_conflict
 
 # --- Policies ----------------------------------------------------------------------------
 
@@ -46,7 +45,7 @@ def issue_certificate(award: BadgeAward, user: User, badge: Badge) -> Certificat
     """The award's certificate, created on first call (idempotent under unique award_id)."""
     salt = secrets.token_hex(8)
     circle = rules.circles().by_id(badge.circle_id) if badge.circle_id is not None else None
-    inserted = insert_ignoring_conflict(
+    inserted = insert_returning_id(
         Certificate,
         {
             "award_id": award.id,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.core import audit, clock, events, images
-from app.core.db import db, use_case
+from app.core.db import db, insert_returning_id, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import Page, keyset
 from app.core.permissions import can, has_policy, is_admin, policy, require
@@ -25,7 +25,6 @@ from app.core.uploads import read_limited
 
 from . import certificates, rules
 from .models import AUTOMATIC_RULES, MANUAL, RULES, Badge, BadgeAward, Certificate
-from .sql import insert_ignoring_conflict
 
 BADGE_IMAGE = (
     images.Variant("sm", 96, True),
@@ -194,7 +193,7 @@ def grant_badge(
     if actor is not None or source == MANUAL:
         require(actor, "badge.grant", badge)
     now = clock.now()
-    award_id = insert_ignoring_conflict(
+    award_id = insert_returning_id(
         BadgeAward,
         {
             "badge_id": badge.id,

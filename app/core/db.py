@@ -286,17 +286,15 @@ def _row_params(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[
     return {f"p{i}_{j}": row[c] for i, row in enumerate(rows) for j, c in enumerate(columns)}
 
 
-def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction); True when inserted.
+def insert_returning_id(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> Any | None:
+    """INSERT ... ON CONFLICT DO NOTHING (never aborts the transaction): the new row's id (its
+    first primary-key column), or None when a row with the same `conflict` columns exists.
 
     The once-only guard of every idempotent write: a concurrent request that inserted the
     same row first makes this a no-op instead of an IntegrityError.
     """
     table: Table = model.__table__
     # RETURNING, not rowcount: psycopg reports -1 for some statements, which would read as True.
-    returning = ", ".join(
-        db.session.get_bind().dialect.identifier_preparer.quote(c.name) for c in table.primary_key
-    )
     defaults = _scalar_defaults(table, list(values))
     if defaults is None:
         statement = (
@@ -305,11 +303,20 @@ def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Seque
             .on_conflict_do_nothing(index_elements=list(conflict))
             .returning(*table.primary_key.columns)
         )
-        return db.session.execute(statement).first() is not None
-    row = {**defaults, **values}
-    columns = list(row)
-    upsert = _upsert(table, columns, 1, conflict, "DO NOTHING", returning)
-    return db.session.execute(upsert, _row_params(columns, [row])).first() is not None
+        found = db.session.execute(statement).first()
+    else:
+        quote = db.session.get_bind().dialect.identifier_preparer.quote
+        returning = ", ".join(quote(column.name) for column in table.primary_key)
+        row = {**defaults, **values}
+        columns = list(row)
+        upsert = _upsert(table, columns, 1, conflict, "DO NOTHING", returning)
+        found = db.session.execute(upsert, _row_params(columns, [row])).first()
+    return found[0] if found is not None else None
+
+
+def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:
+    """`insert_returning_id` for callers that only ask whether the row is new."""
+    return insert_returning_id(model, values, conflict) is not None
 
 
 def add_to_counter(

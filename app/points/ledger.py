@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.core import clock, events
-from app.core.db import add_to_counter, add_to_counters, db, dialect_insert, transaction_memo, use_case
+from app.core.db import add_to_counter, add_to_counters, db, insert_returning_id, transaction_memo, use_case
 from app.core.errors import Conflict, NotFound
 
 from .models import (
@@ -123,12 +123,7 @@ def _post(
         "day": day,
         "created_at": clock.now(),
     }
-    entry_id = db.session.execute(
-        dialect_insert(PointsEntry)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(PointsEntry.id)
-    ).scalar()
+    entry_id = insert_returning_id(PointsEntry, values, ("idempotency_key",))
     if entry_id is None:  # this cause was paid before
         if cap is not None:
             add_to_counter(RuleDayCount, cap_keys, "count", -1)
