@@ -1,9 +1,10 @@
 """Event tracking: one row per member action, written in one place (`handlers.on_activity`).
 
 With each new row go the dashboard's rollups, in the same transaction: the member's latest
-active day per scope (`activity_last_day`) and the day's counters (`activity_day`), two
-upserts. Charts and the lapsing list read those, never `activity_event`, so they cost the
-same at any volume; `activity_event` stays the record that a new chart can be built from.
+active day per scope (`activity_last_day`, an upsert) and the day's counters (`activity_day`,
+rollups written at the commit). Charts and the lapsing list read those, never
+`activity_event`, so they cost the same at any volume; `activity_event` stays the record
+that a new chart can be built from.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import and_, case, exists, literal, select
 
 from app.accounts.models import User
 from app.core import clock
-from app.core.db import db, dialect_insert
+from app.core.db import add_to_rollup, db, dialect_insert
 
 from .models import (
     ACTIVE_KINDS,
@@ -138,7 +139,7 @@ _COUNTERS = ("active", "actions", "posts", "checkins", "registers", "latest")
 
 
 def _count(fact: Fact, day: date, moves: _Moves) -> None:
-    """Add the fact to the day's counters of its scopes, in one multi-row upsert."""
+    """Add the fact to the day's counters of its scopes (rollups: written at the commit)."""
     rows: dict[tuple[str, int, date], dict[str, int]] = {}
 
     def add(scope: str, scope_id: int, on: date, **amounts: int) -> None:
@@ -156,14 +157,5 @@ def _count(fact: Fact, day: date, moves: _Moves) -> None:
         add(scope, scope_id, day, latest=1)
         if previous is not None:
             add(scope, scope_id, previous, latest=-1)
-    if not rows:
-        return
-    insert = dialect_insert(ActivityDay)
-    db.session.execute(
-        insert.values(
-            [{"scope": s, "scope_id": i, "day": d, **n} for (s, i, d), n in rows.items()]
-        ).on_conflict_do_update(
-            index_elements=["scope", "scope_id", "day"],
-            set_={c: getattr(ActivityDay, c) + getattr(insert.excluded, c) for c in _COUNTERS},
-        )
-    )
+    for (scope, scope_id, on), amounts in rows.items():
+        add_to_rollup(ActivityDay, {"scope": scope, "scope_id": scope_id, "day": on}, **amounts)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
 # Alembic names constraints the same way on SQLite and PostgreSQL with this convention.
@@ -234,6 +235,7 @@ def dialect_insert(model: Any) -> Any:
 # shape is written once as SQL text with typed parameters, and that text is cached: the same
 # statement on PostgreSQL and SQLite (3.35+: ON CONFLICT ... RETURNING, `excluded`).
 _UPSERTS: dict[tuple[Any, ...], TextClause] = {}
+_UPSERT_OPTION = "quanzi_upsert"
 
 
 def _scalar_defaults(table: Table, given: Sequence[str]) -> dict[str, Any] | None:
@@ -256,6 +258,32 @@ def _counter_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     return defaults
 
 
+def _upsert_sql(
+    dialect: Dialect,
+    table: Table,
+    columns: Sequence[str],
+    rows: int,
+    conflict: Sequence[str],
+    action: str,
+    returning: str,
+    prefix: str = "p",
+) -> tuple[str, list[Any]]:
+    """The SQL of a multi-row upsert and its typed parameters (`:{prefix}{row}_{column}`)."""
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join(
+        "(" + ", ".join(f":{prefix}{i}_{j}" for j in range(len(columns))) + ")" for i in range(rows)
+    )
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES {values} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) {action}"
+        + (f" RETURNING {returning}" if returning else "")
+    )
+    types = [table.c[c].type for c in columns]
+    params = [bindparam(f"{prefix}{i}_{j}", type_=types[j]) for i in range(rows) for j in range(len(columns))]
+    return sql, params
+
+
 def _upsert(
     table: Table, columns: Sequence[str], rows: int, conflict: Sequence[str], action: str, returning: str
 ) -> TextClause:
@@ -266,20 +294,14 @@ def _upsert(
     key = (dialect.name, table.name, tuple(columns), rows, tuple(conflict), action, returning)
     statement = _UPSERTS.get(key)
     if statement is None:
-        quote = dialect.identifier_preparer.quote
-        names = ", ".join(quote(c) for c in columns)
-        values = ", ".join(
-            "(" + ", ".join(f":p{i}_{j}" for j in range(len(columns))) + ")" for i in range(rows)
-        )
-        sql = (
-            f"INSERT INTO {quote(table.name)} ({names}) VALUES {values} "
-            f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) {action}"
-            + (f" RETURNING {returning}" if returning else "")
-        )
-        types = [table.c[c].type for c in columns]
-        params = [bindparam(f"p{i}_{j}", type_=types[j]) for i in range(rows) for j in range(len(columns))]
-        statement = _UPSERTS[key] = text(sql).bindparams(*params)
+        sql, params = _upsert_sql(dialect, table, columns, rows, conflict, action, returning)
+        statement = _UPSERTS[key] = _ours(text(sql).bindparams(*params))
     return statement
+
+
+def _ours(statement: TextClause) -> TextClause:
+    # Marked so that the rollup hook below knows these never read a rollup table.
+    return statement.execution_options(**{_UPSERT_OPTION: True})
 
 
 def _row_params(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -326,8 +348,8 @@ def add_to_counter(
     INSERT ... ON CONFLICT DO UPDATE (the unique key, not Python, decides insert or add).
 
     `below` makes the add conditional on the stored value being below it, as for daily caps;
-    the result says whether it applied (a new row is always inserted). Every rollup counter
-    goes through this or `add_to_counters`.
+    the result says whether it applied (a new row is always inserted). For a counter the
+    transaction reads back or decides on (caps); pure rollups go through `add_to_rollup`.
     """
     table: Table = model.__table__
     row = {**_counter_defaults(table, [*keys, column]), **keys, column: amount}
@@ -345,20 +367,156 @@ def add_to_counter(
     return db.session.execute(upsert, params).first() is not None
 
 
-def add_to_counters(model: Any, rows: Sequence[dict[str, Any]], column: str, amounts: Sequence[int]) -> None:
-    """`add_to_counter` for many rows of one table in one statement (`rows[i]` gets
-    `amounts[i]`; repeated keys are summed first, since one statement may touch a row once)."""
-    merged: dict[tuple[tuple[str, Any], ...], int] = {}
-    for keys, amount in zip(rows, amounts, strict=True):
-        merged[tuple(keys.items())] = merged.get(tuple(keys.items()), 0) + amount
-    if not merged:
+# --- Rollups, written at the commit ---------------------------------------------------------
+# A write moves many pure counters (the ledger's day, week and month rows, the boards, the
+# dashboard's day): nothing in the transaction reads them back, so they are queued and written
+# just before the commit, merged by row, sorted (two transactions lock shared rows such as the
+# site's day in the same order) and, on PostgreSQL, in one statement (one INSERT ... ON
+# CONFLICT per table in a WITH). A check-in's thirteen upserts become one round trip, and the
+# busiest rows are locked for the commit only. A savepoint that rolls back puts the queue back
+# as it found it; a statement that reads or changes a rollup table (or any DELETE, which may
+# cascade to one) writes the queue first, so the transaction always sees its own counts.
+_ROLLUPS = "quanzi_rollups"
+_ROLLUP_MARKS = "quanzi_rollup_marks"
+_Rollup = tuple[Table, tuple[tuple[str, Any], ...], dict[str, int]]
+_ROLLUP_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
+
+
+def add_to_rollup(model: Any, keys: dict[str, Any], **amounts: int) -> None:
+    """`column += amount` for each of `amounts` on the row with `keys` (inserted if missing),
+    written with the transaction's other rollups just before it commits. Every pure counter
+    (one nothing reads back in the same transaction) goes through this."""
+    rollups: list[_Rollup] = db.session().info.setdefault(_ROLLUPS, [])
+    rollups.append((model.__table__, tuple(keys.items()), amounts))
+
+
+def _merged(rollups: list[_Rollup]) -> dict[Table, dict[tuple[tuple[str, Any], ...], dict[str, int]]]:
+    tables: dict[Table, dict[tuple[tuple[str, Any], ...], dict[str, int]]] = {}
+    for table, keys, amounts in rollups:
+        row = tables.setdefault(table, {}).setdefault(keys, {})
+        for column, amount in amounts.items():
+            row[column] = row.get(column, 0) + amount
+    return tables
+
+
+def _sort_key(keys: tuple[tuple[str, Any], ...]) -> tuple[tuple[bool, Any], ...]:
+    return tuple((value is not None, value) for _name, value in keys)
+
+
+def write_rollups(session: Session | None = None, *, flush: bool = True) -> None:
+    """Write the queued rollups now (the commit does this by itself)."""
+    session = session or db.session()
+    if flush and session.autoflush and session.info.get(_ROLLUPS):
+        # Rows the counters refer to go first; a pending DELETE writes the queue before itself.
+        session.flush()
+    rollups: list[_Rollup] | None = session.info.pop(_ROLLUPS, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_ROLLUP_MARKS, None)
+    if not rollups:
         return
-    table: Table = model.__table__
-    conflict = list(rows[0])
-    defaults = _counter_defaults(table, [*conflict, column])
-    values = [{**defaults, **dict(key), column: amount} for key, amount in merged.items()]
-    columns = list(values[0])
-    quote = db.session.get_bind().dialect.identifier_preparer.quote
-    action = f"DO UPDATE SET {quote(column)} = {quote(table.name)}.{quote(column)} + excluded.{quote(column)}"
-    upsert = _upsert(table, columns, len(values), conflict, action, "")
-    db.session.execute(upsert, _row_params(columns, values))
+    dialect = session.get_bind().dialect
+    parts: list[tuple[Table, list[str], list[dict[str, Any]], list[str], str]] = []
+    for table, rows in sorted(_merged(rollups).items(), key=lambda item: item[0].name):
+        conflict = [name for name, _value in next(iter(rows))]
+        counted = sorted({column for amounts in rows.values() for column in amounts})
+        defaults = _counter_defaults(table, [*conflict, *counted])
+        values = [
+            {**defaults, **dict(keys), **dict.fromkeys(counted, 0), **amounts}
+            for keys, amounts in sorted(rows.items(), key=lambda item: _sort_key(item[0]))
+        ]
+        quote = dialect.identifier_preparer.quote
+        name = quote(table.name)
+        action = "DO UPDATE SET " + ", ".join(
+            f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in counted
+        )
+        parts.append((table, list(values[0]), values, conflict, action))
+    if dialect.name == "postgresql":
+        _execute_rollups(session, dialect, parts)
+    else:  # no round trips to save on SQLite, and no INSERT inside WITH
+        for n, part in enumerate(parts):
+            _execute_rollups(session, dialect, [part], shape=n)
+
+
+def _execute_rollups(
+    session: Session,
+    dialect: Dialect,
+    parts: list[tuple[Table, list[str], list[dict[str, Any]], list[str], str]],
+    shape: int = 0,
+) -> None:
+    key = (dialect.name, tuple((t.name, tuple(c), len(v), a) for t, c, v, _k, a in parts))
+    statement = _ROLLUP_STATEMENTS.get(key)
+    if statement is None:
+        pieces, params = [], []
+        for n, (table, columns, values, conflict, action) in enumerate(parts):
+            sql, typed = _upsert_sql(dialect, table, columns, len(values), conflict, action, "", f"r{n}_")
+            pieces.append(sql)
+            params.extend(typed)
+        sql = (
+            pieces[0]
+            if len(pieces) == 1
+            else ("WITH " + ", ".join(f"r{n} AS ({piece})" for n, piece in enumerate(pieces)) + " SELECT 1")
+        )
+        statement = _ours(text(sql).bindparams(*params))
+        if len(_ROLLUP_STATEMENTS) < 2000:  # the shapes a site's writes produce are few
+            _ROLLUP_STATEMENTS[key] = statement
+    bound = {
+        f"r{n}_{i}_{j}": row[c]
+        for n, (_t, columns, rows, _k, _a) in enumerate(parts)
+        for i, row in enumerate(rows)
+        for j, c in enumerate(columns)
+    }
+    session.execute(statement, bound)
+
+
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # The queue as the savepoint found it: what stands to be written if it rolls back (even
+    # rows written inside it, whose writing the rollback undoes).
+    if transaction.nested:
+        marks = session.info.setdefault(_ROLLUP_MARKS, {})
+        marks[transaction] = list(session.info.get(_ROLLUPS, ()))
+
+
+def _restore_the_queue_of_a_savepoint(session: Session, previous: SessionTransaction) -> None:
+    if not previous.nested:
+        return
+    queued = session.info.get(_ROLLUP_MARKS, {}).pop(previous, None)
+    if queued is not None:
+        session.info[_ROLLUPS] = queued
+
+
+def _drop_rollups_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # written by the commit already, or rolled back
+        session.info.pop(_ROLLUPS, None)
+        session.info.pop(_ROLLUP_MARKS, None)
+
+
+def _write_rollups_before_commit(session: Session) -> None:
+    if session.info.get(_ROLLUPS) and not session.in_nested_transaction():
+        write_rollups(session)
+
+
+def _write_rollups_before_reading_them(state: Any) -> None:
+    rollups: list[_Rollup] | None = state.session.info.get(_ROLLUPS)
+    if not rollups or state.execution_options.get(_UPSERT_OPTION):
+        return
+    statement = state.statement
+    if isinstance(statement, TextClause) or state.is_delete:
+        write_rollups(state.session)
+        return
+    queued = {table.name for table, _keys, _amounts in rollups}
+    found = find_tables(statement, include_crud=True, include_joins=True, include_aliases=True)
+    if any(getattr(t, "name", None) in queued for t in found):
+        write_rollups(state.session)
+
+
+def _write_rollups_before_deleting(session: Session, _context: Any, _instances: Any) -> None:
+    if session.deleted and session.info.get(_ROLLUPS):  # a deleted row may cascade to a rollup's
+        write_rollups(session, flush=False)  # (this is the flush)
+
+
+event.listen(Session, "after_transaction_create", _mark_savepoint)
+event.listen(Session, "after_soft_rollback", _restore_the_queue_of_a_savepoint)
+event.listen(Session, "after_transaction_end", _drop_rollups_at_the_end)
+event.listen(Session, "before_commit", _write_rollups_before_commit)
+event.listen(Session, "do_orm_execute", _write_rollups_before_reading_them)
+event.listen(Session, "before_flush", _write_rollups_before_deleting)

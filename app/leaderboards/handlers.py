@@ -13,7 +13,7 @@ from datetime import date
 from app.accounts.models import User
 from app.checkins import services as checkins
 from app.core import clock, events
-from app.core.db import add_to_counters, db, insert_ignoring_conflict
+from app.core.db import add_to_rollup, db, insert_ignoring_conflict
 from app.points.handlers import campaign_key
 from app.points.ledger import paid_under
 
@@ -32,15 +32,13 @@ def _add_scopes(scopes: list[tuple[str, int]], user_id: int, day: date, metric: 
     its month and all time: one race-safe upsert per table."""
     if metric not in METRICS:
         raise ValueError(metric)
-    owners = [{"scope": scope, "scope_id": scope_id, "user_id": user_id} for scope, scope_id in scopes]
-    periods = [
-        {**owner, "period": period, "starts_on": starts_on}
-        for owner in owners
-        for period, starts_on in clock.periods_of(day)
-    ]
-    add_to_counters(BoardDay, [{**owner, "day": day} for owner in owners], metric, [amount] * len(owners))
-    add_to_counters(BoardPeriod, periods, metric, [amount] * len(periods))
-    add_to_counters(BoardTotal, owners, metric, [amount] * len(owners))
+    for scope, scope_id in scopes:
+        owner = {"scope": scope, "scope_id": scope_id, "user_id": user_id}
+        add_to_rollup(BoardDay, {**owner, "day": day}, **{metric: amount})
+        for period, starts_on in clock.periods_of(day):
+            period_keys = {**owner, "period": period, "starts_on": starts_on}
+            add_to_rollup(BoardPeriod, period_keys, **{metric: amount})
+        add_to_rollup(BoardTotal, owner, **{metric: amount})
 
 
 def _credit_points(key: str, scopes: list[tuple[str, int]]) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import User
 from app.core import clock, events
-from app.core.db import add_to_counter, add_to_counters, db, insert_returning_id, transaction_memo, use_case
+from app.core.db import add_to_counter, add_to_rollup, db, insert_returning_id, transaction_memo, use_case
 from app.core.errors import Conflict, NotFound
 
 from .models import (
@@ -134,16 +134,14 @@ def _post(
         db.session.execute(delete(PointsEntry).where(PointsEntry.id == entry_id))
         raise
     if kind == EARN:
-        add_to_counter(PointsDaily, {"user_id": user_id, "day": day}, "earned", delta)
-        periods = [
-            {"user_id": user_id, "period": period, "starts_on": starts_on}
-            for period, starts_on in clock.periods_of(day)
-        ]
-        add_to_counters(PointsPeriod, periods, "earned", [delta] * len(periods))
+        add_to_rollup(PointsDaily, {"user_id": user_id, "day": day}, earned=delta)
+        for period, starts_on in clock.periods_of(day):
+            period_keys = {"user_id": user_id, "period": period, "starts_on": starts_on}
+            add_to_rollup(PointsPeriod, period_keys, earned=delta)
     if kind == EARN or (kind == ADJUST and delta > 0):
-        add_to_counter(PointsDay, {"day": day}, "issued", delta)
+        add_to_rollup(PointsDay, {"day": day}, issued=delta)
     elif kind == SPEND:
-        add_to_counter(PointsDay, {"day": day}, "redeemed", -delta)
+        add_to_rollup(PointsDay, {"day": day}, redeemed=-delta)
     entry = PointsEntry(id=entry_id, **values)  # the row as written (not tracked by the session)
     _paid_now()[key] = entry
     if growth_delta > 0:

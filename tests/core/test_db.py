@@ -106,15 +106,15 @@ def test_concurrent_use_cases_serialise_without_lost_updates(app):
 def test_counter_upserts_insert_add_merge_and_guard(app):
     from datetime import date
 
-    from app.core.db import add_to_counter, add_to_counters
+    from app.core.db import add_to_counter, add_to_rollup
     from app.points.models import PointsDay, RuleDayCount
 
     day, other = date(2026, 3, 2), date(2026, 3, 3)
     user = make_user("counter1")
-    # Repeated keys in one call are summed (one statement may touch a row only once).
-    add_to_counters(PointsDay, [{"day": day}, {"day": other}, {"day": day}], "issued", [5, 7, 1])
-    add_to_counters(PointsDay, [{"day": day}], "issued", [10])
-    add_to_counters(PointsDay, [], "issued", [])
+    # Repeated keys are summed (one statement may touch a row only once); reading the table
+    # writes the queue first.
+    for on, amount in ((day, 5), (other, 7), (day, 1), (day, 10)):
+        add_to_rollup(PointsDay, {"day": on}, issued=amount)
     issued = dict(db.session.execute(select(PointsDay.day, PointsDay.issued)).tuples().all())
     assert issued == {day: 16, other: 7}
     keys = {"user_id": user.id, "rule": "like", "day": day}
@@ -203,3 +203,112 @@ def test_once_only_inserts_fill_the_models_defaults_on_both_paths(app, count_que
     assert insert_ignoring_conflict(ActivityEvent, event, ("kind", "ref"))
     assert not insert_ignoring_conflict(ActivityEvent, event, ("kind", "ref"))
     assert db.session.scalar(select(ActivityEvent.created_at)) is not None
+
+
+def _rollup_rows(model, *columns):
+    db.session.expire_all()
+    return sorted(db.session.execute(select(*[getattr(model, c) for c in columns])).tuples().all())
+
+
+def test_rollups_are_written_at_the_commit_in_one_statement_per_table_merged_and_sorted(app, count_queries):
+    from datetime import date
+
+    from app.core.db import add_to_rollup
+    from app.leaderboards.models import BoardTotal
+    from app.points.models import PointsDay
+
+    a, b = make_user("rollup1"), make_user("rollup2")
+    db.session.commit()
+    day = date(2026, 3, 2)
+
+    @use_case
+    def write(check: bool = False) -> None:
+        add_to_rollup(PointsDay, {"day": day}, issued=5)
+        add_to_rollup(BoardTotal, {"scope": "site", "scope_id": 0, "user_id": b.id}, points=3)
+        add_to_rollup(PointsDay, {"day": day}, issued=2, redeemed=4)
+        add_to_rollup(BoardTotal, {"scope": "site", "scope_id": 0, "user_id": a.id}, likes=1)
+        add_to_rollup(BoardTotal, {"scope": "site", "scope_id": 0, "user_id": b.id}, points=1)
+        if check:
+            early = [s for s in q.statements if "INSERT" in s.upper()]
+            assert not early, "nothing is written before the commit"
+
+    with count_queries() as q:
+        write(check=True)
+    written = [s for s in q.statements if "INSERT" in s.upper()]
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    # One statement for both tables on PostgreSQL (a WITH of two upserts), one per table on SQLite.
+    assert len(written) == (1 if postgres else 2), written
+    assert _rollup_rows(PointsDay, "day", "issued", "redeemed") == [(day, 7, 4)]
+    assert _rollup_rows(BoardTotal, "user_id", "points", "likes") == sorted([(a.id, 0, 1), (b.id, 4, 0)])
+    write()  # the second time every row exists: the counts add up
+    assert _rollup_rows(PointsDay, "day", "issued", "redeemed") == [(day, 14, 8)]
+    assert _rollup_rows(BoardTotal, "user_id", "points", "likes") == sorted([(a.id, 0, 2), (b.id, 8, 0)])
+
+
+def test_rollups_follow_savepoints_and_rollbacks_and_are_seen_by_their_own_transaction(app):
+    from datetime import date
+
+    from app.core.db import add_to_rollup
+    from app.points.models import PointsDay
+
+    day = date(2026, 3, 2)
+
+    @use_case
+    def write(fail_inner: bool, fail_outer: bool) -> None:
+        add_to_rollup(PointsDay, {"day": day}, issued=1)
+        try:
+            with db.session.begin_nested():
+                add_to_rollup(PointsDay, {"day": day}, issued=10)
+                if fail_inner:
+                    raise ValueError("inner")
+        except ValueError:
+            pass
+        # A read of the table in the same transaction writes the queue first.
+        seen = db.session.scalar(select(PointsDay.issued).where(PointsDay.day == day))
+        add_to_rollup(PointsDay, {"day": day}, issued=100)
+        write.seen = seen  # type: ignore[attr-defined]
+        if fail_outer:
+            raise RuntimeError("outer")
+
+    write(fail_inner=True, fail_outer=False)
+    assert write.seen == 1, "the rolled-back savepoint's count is dropped, the rest is read back"
+    assert _rollup_rows(PointsDay, "issued") == [(101,)]
+    write(fail_inner=False, fail_outer=False)
+    assert write.seen == 101 + 11, "a released savepoint keeps what it queued"
+    assert _rollup_rows(PointsDay, "issued") == [(212,)]
+    with pytest.raises(RuntimeError):
+        write(fail_inner=False, fail_outer=True)
+    assert _rollup_rows(PointsDay, "issued") == [(212,)], "a rolled-back transaction writes nothing"
+    assert not db.session.info.get("quanzi_rollups")
+
+    @use_case
+    def written_inside_a_failed_savepoint() -> None:
+        add_to_rollup(PointsDay, {"day": day}, issued=1000)
+        try:
+            with db.session.begin_nested():
+                # The read writes the queue inside the savepoint; its rollback undoes that.
+                assert db.session.scalar(select(PointsDay.issued)) == 1212
+                raise ValueError("inner")
+        except ValueError:
+            pass
+
+    written_inside_a_failed_savepoint()
+    assert _rollup_rows(PointsDay, "issued") == [(1212,)], "queued before the savepoint: still written"
+
+
+def test_a_deleted_member_with_queued_rollups_commits(app):
+    """A DELETE may cascade to rollup rows: the queue is written before it, not after."""
+    from app.core.db import add_to_rollup
+    from app.leaderboards.models import BoardTotal
+
+    user = make_user("rollup3")
+    db.session.commit()
+
+    @use_case
+    def write_then_delete() -> None:
+        add_to_rollup(BoardTotal, {"scope": "site", "scope_id": 0, "user_id": user.id}, points=5)
+        db.session.delete(db.session.get(User, user.id))
+
+    write_then_delete()
+    assert db.session.get(User, user.id) is None
+    assert _rollup_rows(BoardTotal, "user_id") == []
