@@ -128,14 +128,16 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
         if session().in_transaction() and session.get_bind().dialect.name == "sqlite":
             session.rollback()
         session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_KEEP_LOADED, None)
         depth_token = _depth.set(1)
         intent_token = _write_intent.set(True)
         try:
             result = fn(*args, **kwargs)
-            session.commit()
+            _commit(session)
         except BaseException:
             session.rollback()
             session.info.pop(_AFTER_COMMIT, None)
+            session.info.pop(_KEEP_LOADED, None)
             raise
         finally:
             _write_intent.reset(intent_token)
@@ -147,6 +149,30 @@ def use_case(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 _AFTER_COMMIT = "quanzi_after_commit"
+_KEEP_LOADED = "quanzi_keep_loaded"
+
+
+def keep_loaded_after_commit() -> None:
+    """Let this use case's commit leave loaded objects as they are instead of expiring them.
+
+    For a write whose caller reads what it returns right away (the new post's id and status
+    for the redirect): without this, each of those objects is loaded again after the commit.
+    Only for use cases that keep their objects true, which the ORM does for what it writes
+    and this code base does by hand for Core UPDATEs (`expire` or `set_committed_value`).
+    """
+    db.session.info[_KEEP_LOADED] = True
+
+
+def _commit(session: Any) -> None:
+    current = session()
+    if not current.info.pop(_KEEP_LOADED, False):
+        current.commit()
+        return
+    expiring, current.expire_on_commit = current.expire_on_commit, False
+    try:
+        current.commit()
+    finally:
+        current.expire_on_commit = expiring
 
 
 def on_commit(callback: Callable[[], None]) -> None:
@@ -490,8 +516,27 @@ def _drop_rollups_at_the_end(session: Session, transaction: SessionTransaction) 
         session.info.pop(_ROLLUP_MARKS, None)
 
 
+_BEFORE_COMMIT: list[Callable[[Session], None]] = []
+
+
+def before_commit(hook: Callable[[Session], None]) -> None:
+    """Run `hook(session)` before every outermost commit, ahead of the rollups (so what it
+    queues with `add_to_rollup` goes out in the same statement)."""
+    if hook not in _BEFORE_COMMIT:
+        _BEFORE_COMMIT.append(hook)
+
+
+def has_queued_rollups(session: Session) -> bool:
+    return bool(session.info.get(_ROLLUPS))
+
+
 def _write_rollups_before_commit(session: Session) -> None:
-    if session.info.get(_ROLLUPS) and not session.in_nested_transaction():
+    # A savepoint's release fires this too; the outermost commit is the one that counts.
+    if not session.in_transaction() or session.in_nested_transaction():
+        return
+    for hook in _BEFORE_COMMIT:
+        hook(session)
+    if session.info.get(_ROLLUPS):
         write_rollups(session)
 
 

@@ -28,11 +28,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import BigInteger, event, select, update
+from sqlalchemy import BigInteger, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import clock
-from app.core.db import Base, db
+from app.core.db import Base, add_to_rollup, before_commit, db, has_queued_rollups
 from app.core.i18n import select_locale
 
 GENERATION_ROW = 1
@@ -57,7 +57,6 @@ _READS = ("SELECT", "PRAGMA", "SHOW", "SET ", "EXPLAIN", "SAVEPOINT", "RELEASE",
 # Bookkeeping no page shows (the search queue drains after every post): not a change.
 _UNSEEN_WRITE = re.compile(r"\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?search_queue\b", re.IGNORECASE)
 _WROTE = "quanzi_wrote"
-_BUMP = "quanzi_bumping"
 _CSRF_SLOT = "\x00csrf\x00"
 # Headers that describe the request's own shape of the answer (htmx asks for fragments).
 _SHAPE_HEADERS = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request")
@@ -116,7 +115,7 @@ def current_generation() -> int | None:
 
 
 def _note_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if conn.info.get(_BUMP) or conn.info.get(_WROTE):
+    if conn.info.get(_WROTE):
         return
     if not statement.lstrip().upper().startswith(_READS) and not _UNSEEN_WRITE.match(statement):
         conn.info[_WROTE] = True
@@ -127,20 +126,16 @@ def _forget_write(conn: Any) -> None:
 
 
 def _bump_on_commit(session: Session) -> None:
-    """Before a commit: if the transaction wrote, bump the counter inside it."""
-    # A savepoint's release fires this too; the outermost commit is the one that counts.
-    if not session.in_transaction() or session.in_nested_transaction():
-        return
+    """Before the outermost commit: if the transaction wrote, bump the counter inside it.
+
+    The bump is a rollup, so on PostgreSQL it goes out in the one statement that writes the
+    transaction's counters, and the busiest row of the site is locked for the commit only.
+    """
     session.flush()
     conn = session.connection()
-    if not conn.info.pop(_WROTE, False):
+    if not (conn.info.pop(_WROTE, False) or has_queued_rollups(session)):
         return
-    conn.info[_BUMP] = True
-    try:
-        bump = update(CacheGeneration).values(n=CacheGeneration.n + 1)
-        session.execute(bump.where(CacheGeneration.id == GENERATION_ROW))
-    finally:
-        conn.info.pop(_BUMP, None)
+    add_to_rollup(CacheGeneration, {"id": GENERATION_ROW}, n=1)
     if has_request_context():
         g.page_cache_wrote = True
 
@@ -156,7 +151,7 @@ def configure_page_cache(app: Flask) -> None:
     event.listen(engine, "rollback", _forget_write)
     event.listen(engine, "commit", _forget_write)
     if not _session_hooked:  # one scoped session serves every app in the process
-        event.listen(db.session, "before_commit", _bump_on_commit)
+        before_commit(_bump_on_commit)
         _session_hooked = True
     if not app.config.get("PAGE_CACHE_ENABLED", True):
         return

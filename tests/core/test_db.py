@@ -236,8 +236,11 @@ def test_rollups_are_written_at_the_commit_in_one_statement_per_table_merged_and
         write(check=True)
     written = [s for s in q.statements if "INSERT" in s.upper()]
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    # One statement for both tables on PostgreSQL (a WITH of two upserts), one per table on SQLite.
-    assert len(written) == (1 if postgres else 2), written
+    # One statement for both tables and the page cache's generation on PostgreSQL (a WITH of
+    # three upserts), one per table on SQLite.
+    assert len(written) == (1 if postgres else 3), written
+    tables = ("points_day", "leaderboard_total", "cache_generation")
+    assert all(table in " ".join(written) for table in tables)
     assert _rollup_rows(PointsDay, "day", "issued", "redeemed") == [(day, 7, 4)]
     assert _rollup_rows(BoardTotal, "user_id", "points", "likes") == sorted([(a.id, 0, 1), (b.id, 4, 0)])
     write()  # the second time every row exists: the counts add up
@@ -312,3 +315,29 @@ def test_a_deleted_member_with_queued_rollups_commits(app):
     write_then_delete()
     assert db.session.get(User, user.id) is None
     assert _rollup_rows(BoardTotal, "user_id") == []
+
+
+def test_keep_loaded_after_commit_spares_the_reload_of_what_the_use_case_wrote(app, count_queries):
+    from app.core.db import keep_loaded_after_commit
+
+    @use_case
+    def rename(user_id: int, name: str, keep: bool) -> User:
+        if keep:
+            keep_loaded_after_commit()
+        user = db.session.get(User, user_id)
+        user.display_name = name
+        return user
+
+    user_id = make_user("keep01").id
+    db.session.commit()
+    with count_queries() as q:
+        kept = rename(user_id, "Kept", keep=True)
+        after_commit = q.count
+        assert (kept.id, kept.display_name) == (user_id, "Kept")
+    assert q.count == after_commit, "no reload"
+    with count_queries() as q:
+        expired = rename(user_id, "Expired", keep=False)
+        after_commit = q.count
+        assert expired.display_name == "Expired"
+    assert q.count == after_commit + 1, "the default commit expires, so the next read loads again"
+    assert db.session().expire_on_commit, "the session's own setting is back"

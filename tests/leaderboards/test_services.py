@@ -175,3 +175,29 @@ def test_private_scope_is_hidden(app, host, member):
     with pytest.raises(NotFound):
         services.get_board(member, scope="site", metric="bogus")
     assert services.get_board(host, scope="hush").scope.circle.id == secret.id
+
+
+def test_points_are_credited_to_the_circle_board_once_per_payment(app, member):
+    """A repeated event adds nothing, in the same transaction or a later one."""
+    from app.core import events
+    from app.core.db import use_case
+    from app.leaderboards.models import BoardTotal
+
+    @use_case
+    def publish(*published: events.Event) -> None:
+        for event in published:
+            events.publish(event)
+
+    def circle_points() -> int | None:
+        db.session.expire_all()
+        return db.session.scalar(
+            select(BoardTotal.points).where(
+                BoardTotal.scope == "circle", BoardTotal.scope_id == 1, BoardTotal.user_id == member.id
+            )
+        )
+
+    post = events.PostPublished(post_id=5, author_id=member.id, circle_id=1)
+    publish(post, post)
+    assert circle_points() == 10
+    publish(post)
+    assert circle_points() == 10

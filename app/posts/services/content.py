@@ -13,7 +13,7 @@ from app.circles.models import Circle
 from app.circles.policies import can_see_shadowed, is_moderator, is_shadowed
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events, images, uploads
-from app.core.db import db, use_case
+from app.core.db import db, keep_loaded_after_commit, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import can, is_signed_in, policy, require
 from app.notifications.services import notify, register_kind
@@ -194,6 +194,7 @@ def _first_published(post: Post) -> None:
 @use_case
 def create_post(actor: Any, circle: Circle, draft: Draft) -> Post:
     """A member's post; it waits for review in circles that require approval."""
+    keep_loaded_after_commit()  # the view reads the new post's id and status
     check_can_participate(actor, circle)
     tags = _validate(draft)
     title, body = draft.title.strip(), draft.body.strip()

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.circles.policies import can_see_shadowed, is_moderator, is_shadowed
 from app.circles.services import check_can_participate, moderator_ids
 from app.core import clock, events
-from app.core.db import db, insert_ignoring_conflict, use_case
+from app.core.db import db, insert_ignoring_conflict, keep_loaded_after_commit, use_case
 from app.core.errors import Invalid, NotFound
 from app.core.permissions import is_signed_in, policy, require
 from app.notifications.services import notify, register_kind
@@ -47,6 +47,7 @@ def get_comment(actor: Any, circle_id: int, comment_id: int) -> Comment:
 @use_case
 def create_comment(actor: Any, post: Post, *, body: str, parent_id: int | None = None) -> Comment:
     """Comment on a post, or reply to a comment (replies to replies join the same thread)."""
+    keep_loaded_after_commit()  # the view reads the post and the new comment
     require(actor, "post.view", post)
     check_can_participate(actor, post.circle)
     if post.status != "published":
@@ -134,6 +135,7 @@ def _require_visible(actor: Any, target: Post | Comment) -> None:
 @use_case
 def set_like(actor: Any, kind: str, target: Post | Comment, state: bool | None) -> tuple[bool, int]:
     """Like (True), unlike (False) or toggle (None); repeats change nothing. -> (liked, count)."""
+    keep_loaded_after_commit()  # the view links to the target
     _require_visible(actor, target)
     require(actor, "post.like", target)
     model = _target_model(kind)
