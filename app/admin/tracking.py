@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, exists, literal, select
+from sqlalchemy import Table, TextClause, and_, bindparam, select, text
+from sqlalchemy.engine import Dialect
 
 from app.accounts.models import User
 from app.core import clock
-from app.core.db import add_to_rollup, db, dialect_insert
+from app.core.db import add_to_rollup, cached_text, db, upsert
 
 from .models import (
     ACTIVE_KINDS,
@@ -56,22 +57,37 @@ def record_activity(fact: Fact, *, day: date | None = None) -> bool:
         "day": day,
         "created_at": clock.now(),
     }
-    # INSERT ... SELECT ... WHERE the member exists: an event about an account deleted in the
-    # meantime records nothing instead of failing its publisher's transaction.
-    row = select(
-        *[literal(v, type_=ActivityEvent.__table__.c[k].type).label(k) for k, v in values.items()]
-    ).where(exists().where(User.id == fact.user_id))
-    # RETURNING, not rowcount: psycopg can report -1, which would count a repeated fact again.
-    statement = (
-        dialect_insert(ActivityEvent)
-        .from_select(list(values), row)
-        .on_conflict_do_nothing(index_elements=["kind", "ref"])
-        .returning(ActivityEvent.id)
-    )
-    if db.session.execute(statement).first() is None:
+    if db.session.execute(cached_text(("activity_event",), _event_insert), values).first() is None:
         return False
     _count(fact, day, _advance(fact, day))
     return True
+
+
+def _event_insert(dialect: Dialect) -> TextClause:
+    # INSERT ... SELECT ... WHERE the member exists: an event about an account deleted in the
+    # meantime records nothing instead of failing its publisher's transaction. RETURNING, not
+    # rowcount: psycopg can report -1, which would count a repeated fact again.
+    table: Table = ActivityEvent.__table__  # type: ignore[assignment]
+    columns = ["user_id", "kind", "ref", "circle_id", "ref_id", "day", "created_at"]
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"SELECT {', '.join(':' + c for c in columns)} "
+        f"WHERE EXISTS (SELECT 1 FROM {quote(User.__tablename__)} WHERE id = :user_id) "
+        "ON CONFLICT (kind, ref) DO NOTHING RETURNING id"
+    )
+    return text(sql).bindparams(*[bindparam(c, type_=table.c[c].type) for c in columns])
+
+
+# A row comes back when it was inserted or moved forward (its day is now the fact's; SET sees
+# the old row, so `previous_day` is where it was) or when the fact is for a day before the
+# latest (nothing moves). A second fact of the same day touches nothing.
+_LATER = "excluded.day > activity_last_day.day"
+_MOVE_FORWARD = (
+    f"DO UPDATE SET day = CASE WHEN {_LATER} THEN excluded.day ELSE activity_last_day.day END, "
+    f"previous_day = CASE WHEN {_LATER} THEN activity_last_day.day ELSE activity_last_day.previous_day END "
+    "WHERE excluded.day <> activity_last_day.day"
+)
 
 
 @dataclass(frozen=True)
@@ -97,29 +113,13 @@ def _advance(fact: Fact, day: date) -> _Moves:
     scopes = _scopes(fact)
     if not scopes:
         return _Moves([], False)
-    insert = dialect_insert(ActivityLastDay)
-    later = insert.excluded.day > ActivityLastDay.day
-    # A row comes back when it was inserted or moved forward (its day is now `day`; SET sees
-    # the old row, so `previous_day` is where it was) or when the fact is for a day before
-    # the latest (nothing moves). A second fact of the same day touches nothing.
-    statement = (
-        insert.values([{"scope": s, "scope_id": i, "user_id": fact.user_id, "day": day} for s, i in scopes])
-        .on_conflict_do_update(
-            index_elements=["scope", "scope_id", "user_id"],
-            set_={
-                "day": case((later, insert.excluded.day), else_=ActivityLastDay.day),
-                "previous_day": case((later, ActivityLastDay.day), else_=ActivityLastDay.previous_day),
-            },
-            where=insert.excluded.day != ActivityLastDay.day,
-        )
-        .returning(
-            ActivityLastDay.scope,
-            ActivityLastDay.scope_id,
-            ActivityLastDay.day,
-            ActivityLastDay.previous_day,
-        )
-    )
-    rows = db.session.execute(statement).all()
+    rows = upsert(
+        ActivityLastDay,
+        [{"scope": s, "scope_id": i, "user_id": fact.user_id, "day": day} for s, i in scopes],
+        ("scope", "scope_id", "user_id"),
+        _MOVE_FORWARD,
+        returning=("scope", "scope_id", "day", "previous_day"),
+    ).all()
     moved = [(scope, scope_id, previous) for scope, scope_id, latest, previous in rows if latest == day]
     site = next((latest for scope, _i, latest, _p in rows if scope == SITE), None)
     if site is None or site == day:

@@ -260,7 +260,7 @@ def dialect_insert(model: Any) -> Any:
 # cannot cache its ON CONFLICT constructs (they compile afresh on every call), so each upsert
 # shape is written once as SQL text with typed parameters, and that text is cached: the same
 # statement on PostgreSQL and SQLite (3.35+: ON CONFLICT ... RETURNING, `excluded`).
-_UPSERTS: dict[tuple[Any, ...], TextClause] = {}
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
 _UPSERT_OPTION = "quanzi_upsert"
 
 
@@ -310,24 +310,58 @@ def _upsert_sql(
     return sql, params
 
 
-def _upsert(
-    table: Table, columns: Sequence[str], rows: int, conflict: Sequence[str], action: str, returning: str
-) -> TextClause:
+def cached_text(key: tuple[Any, ...], build: Callable[[Dialect], Any]) -> Any:
+    """The SQL text statement `build(dialect)` made once per `key` and dialect: for writes
+    SQLAlchemy cannot cache (ON CONFLICT). Pending ORM rows are flushed first, as the ORM's
+    own INSERT would (the statement may refer to them). It must not read a rollup table."""
     session = db.session()
-    if session.autoflush:  # as the ORM's own INSERT would: pending rows it may refer to go first
+    if session.autoflush:
         session.flush()
     dialect = session.get_bind().dialect
-    key = (dialect.name, table.name, tuple(columns), rows, tuple(conflict), action, returning)
-    statement = _UPSERTS.get(key)
+    statement = _UPSERTS.get((dialect.name, *key))
     if statement is None:
-        sql, params = _upsert_sql(dialect, table, columns, rows, conflict, action, returning)
-        statement = _UPSERTS[key] = _ours(text(sql).bindparams(*params))
+        # Marked so that the rollup hook below lets it pass without writing the queue.
+        statement = build(dialect).execution_options(**{_UPSERT_OPTION: True})
+        _UPSERTS[(dialect.name, *key)] = statement
     return statement
 
 
-def _ours(statement: TextClause) -> TextClause:
-    # Marked so that the rollup hook below knows these never read a rollup table.
-    return statement.execution_options(**{_UPSERT_OPTION: True})
+def _upsert(
+    table: Table,
+    columns: Sequence[str],
+    rows: int,
+    conflict: Sequence[str],
+    action: str,
+    returning: str,
+    typed: Sequence[str] = (),
+) -> Any:
+    def build(dialect: Dialect) -> Any:
+        sql, params = _upsert_sql(dialect, table, columns, rows, conflict, action, returning)
+        statement = text(sql).bindparams(*params)
+        return statement.columns(*[table.c[c] for c in typed]) if typed else statement
+
+    return cached_text((table.name, tuple(columns), rows, tuple(conflict), action, returning), build)
+
+
+def upsert(
+    model: Any,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    action: str,
+    returning: Sequence[str] = (),
+) -> Any:
+    """INSERT `rows` ... ON CONFLICT (`conflict`) `action` [RETURNING `returning`, typed as the
+    columns]: the cached SQL text of its shape, the table's plain defaults filling the columns
+    not given. For the upserts that are neither a counter nor a once-only row; `action` is
+    SQL (`DO UPDATE SET ...`) naming the table and `excluded`."""
+    table: Table = model.__table__
+    defaults = _counter_defaults(table, list(rows[0]))
+    values = [{**defaults, **row} for row in rows]
+    columns = list(values[0])
+    quote = db.session.get_bind().dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in returning)
+    statement = _upsert(table, columns, len(values), conflict, action, names, returning)
+    return db.session.execute(statement, _row_params(columns, values))
 
 
 def _row_params(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -482,7 +516,7 @@ def _execute_rollups(
             if len(pieces) == 1
             else ("WITH " + ", ".join(f"r{n} AS ({piece})" for n, piece in enumerate(pieces)) + " SELECT 1")
         )
-        statement = _ours(text(sql).bindparams(*params))
+        statement = text(sql).bindparams(*params).execution_options(**{_UPSERT_OPTION: True})
         if len(_ROLLUP_STATEMENTS) < 2000:  # the shapes a site's writes produce are few
             _ROLLUP_STATEMENTS[key] = statement
     bound = {

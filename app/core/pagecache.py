@@ -50,6 +50,9 @@ CACHED_ENDPOINTS = frozenset(
         "accounts.profile",
         "badges.index",
         "points.tier_list",
+        # The operator's front page: per admin like every page here, and any change (a role
+        # taken away included) is a write, so a stale or no-longer-allowed copy is never served.
+        "admin.dashboard",
     }
 )
 # What a statement must start with to leave the data as it was.

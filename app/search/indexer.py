@@ -17,10 +17,9 @@ from types import ModuleType
 
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import clock, events
-from app.core.db import db, use_case
+from app.core.db import db, upsert, use_case
 from app.core.deferred import defer
 
 from . import adapters, pg_backend, whoosh_backend
@@ -50,16 +49,10 @@ def backend() -> ModuleType:
 
 
 def _upsert(kind: str, ref_id: int) -> None:
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     now = clock.now()
-    statement = dialect.insert(SearchQueue).values(
-        kind=kind, ref_id=ref_id, seq=1, attempts=0, last_error="", available_at=now, created_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["kind", "ref_id"],
-        set_={"seq": SearchQueue.seq + 1, "available_at": now},
-    )
-    db.session.execute(statement)
+    row = {"kind": kind, "ref_id": ref_id, "available_at": now, "created_at": now}
+    action = "DO UPDATE SET seq = search_queue.seq + 1, available_at = excluded.available_at"
+    upsert(SearchQueue, [row], ("kind", "ref_id"), action)
 
 
 def enqueue(kind: str, ref_id: int) -> None:

@@ -175,3 +175,17 @@ def test_savepoints_bump_once_and_queue_bookkeeping_not_at_all(app, circle):
     db.session.execute(text("DELETE FROM search_queue"))
     db.session.commit()
     assert current_generation() == before + 1
+
+
+def test_the_admin_dashboard_is_cached_per_admin_until_a_write(app, admin, admin_client, member_client):
+    from app.admin import services as admin_services
+    from tests.helpers import make_user
+
+    assert _state(admin_client.get("/admin/")) == "miss"
+    cached = admin_client.get("/admin/")
+    assert cached.status_code == 200 and _state(cached) == "hit"
+    assert member_client.get("/admin/").status_code == 403, "a member never gets the admin's copy"
+    other = make_user("admin2", role="admin")
+    db.session.commit()
+    admin_services.change_role(other, admin, "member", reason="rotation")
+    assert admin_client.get("/admin/").status_code == 403, "the role change was a write: no stale copy"
