@@ -206,7 +206,9 @@ def checkin(slug: str, campaign_id: int) -> ResponseReturnValue:
         context.update(new_checkin=result.checkin if result.created else None, just_done=notice)
     return respond(
         "checkins/_panel.html",
-        url_for("checkins.show", slug=slug, campaign_id=campaign.id),
+        # The route's own id: the campaign was expired by the commit and a plain POST needs
+        # nothing else from it.
+        url_for("checkins.show", slug=slug, campaign_id=campaign_id),
         notice=notice,
         triggers=["points-changed"] if result.created else None,
         **context,

@@ -14,7 +14,14 @@ from sqlalchemy import DateTime, Engine, MetaData, Table, TextClause, bindparam,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    make_transient_to_detached,
+    mapped_column,
+)
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.types import TypeDecorator
 
@@ -394,6 +401,21 @@ def insert_returning_id(model: Any, values: dict[str, Any], conflict: Sequence[s
         upsert = _upsert(table, columns, 1, conflict, "DO NOTHING", returning)
         found = db.session.execute(upsert, _row_params(columns, [row])).first()
     return found[0] if found is not None else None
+
+
+def insert_once(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> Any | None:
+    """`insert_returning_id` that gives the new row as a persistent instance of `model`, as
+    written (no SAVEPOINT around an ORM flush, no reload), or None when the row existed.
+    Columns left to the database (server defaults) load on first access."""
+    new_id = insert_returning_id(model, values, conflict)
+    if new_id is None:
+        return None
+    table: Table = model.__table__
+    key = next(iter(table.primary_key.columns)).name
+    instance = model(**{**(_scalar_defaults(table, list(values)) or {}), **values, key: new_id})
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    return instance
 
 
 def insert_ignoring_conflict(model: Any, values: dict[str, Any], conflict: Sequence[str]) -> bool:

@@ -341,3 +341,27 @@ def test_keep_loaded_after_commit_spares_the_reload_of_what_the_use_case_wrote(a
         assert expired.display_name == "Expired"
     assert q.count == after_commit + 1, "the default commit expires, so the next read loads again"
     assert db.session().expire_on_commit, "the session's own setting is back"
+
+
+def test_insert_once_gives_the_new_row_without_a_savepoint_or_a_reload(app, count_queries):
+    from app.core import clock
+    from app.core.db import insert_once
+    from app.mail.models import MailPreference
+
+    user_id = make_user("once01").id
+    db.session.commit()
+    with count_queries() as q:
+        values = {"user_id": user_id, "digest": False, "updated_at": clock.now()}
+        preference = insert_once(MailPreference, values, ("user_id",))
+        assert preference is not None and preference in db.session
+        assert (preference.user_id, preference.digest, preference.replies, preference.language) == (
+            user_id,
+            False,
+            True,
+            "zh",
+        ), "given values and the model's plain defaults, as written"
+    assert q.count == 1 and "SAVEPOINT" not in " ".join(q.statements).upper()
+    assert insert_once(MailPreference, {"user_id": user_id}, ("user_id",)) is None
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(MailPreference, user_id).digest is False

@@ -8,12 +8,11 @@ from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.circles.policies import is_shadowed
 from app.circles.services import check_can_participate
 from app.core import clock, events, images
-from app.core.db import db, insert_ignoring_conflict, upsert, use_case
+from app.core.db import db, insert_ignoring_conflict, insert_once, upsert, use_case
 from app.core.errors import Conflict, Invalid
 from app.core.permissions import require
 
@@ -149,36 +148,33 @@ def record_checkin(
         return CheckinResult(existing, created=False)
     body = (body or "").strip()
     _check_text(campaign, body, image is not None)
-    try:
-        with db.session.begin_nested():
-            upload = None
-            if image is not None:
-                upload = images.save_image(
-                    image,
-                    owner_id=actor.id,
-                    variants=images.POST_IMAGE,
-                    filename=image_filename,
-                    circle_id=circle.id,
-                )
-                db.session.flush()
-            checkin = Checkin(
-                run_id=run.id,
-                campaign_id=campaign.id,
-                circle_id=circle.id,
-                user_id=actor.id,
-                day=target,
-                body=body,
-                image_id=upload.id if upload else None,
-                is_makeup=makeup,
-                shadowed=is_shadowed(actor, circle),
-                created_at=clock.now(),
-            )
-            db.session.add(checkin)
-            db.session.flush()
-    except IntegrityError:
+    upload = None
+    if image is not None:
+        upload = images.save_image(
+            image, owner_id=actor.id, variants=images.POST_IMAGE, filename=image_filename, circle_id=circle.id
+        )
+        db.session.flush()
+    values = {
+        "run_id": run.id,
+        "campaign_id": campaign.id,
+        "circle_id": circle.id,
+        "user_id": actor.id,
+        "day": target,
+        "body": body,
+        "image_id": upload.id if upload else None,
+        "is_makeup": makeup,
+        "shadowed": is_shadowed(actor, circle),
+        "created_at": clock.now(),
+    }
+    # ON CONFLICT DO NOTHING, not a savepoint: a concurrent request of the same member for the
+    # same day may have got there first, and then its check-in is the one.
+    checkin = insert_once(Checkin, values, ("run_id", "user_id", "day"))
+    if checkin is None:
+        if upload is not None:
+            db.session.delete(upload)
         found = _find(run.id, actor.id, target)
-        if found is None:
-            raise
+        if found is None:  # the other request's row went away again (its account was deleted)
+            raise Conflict(_l("Your check-in could not be saved. Please try again."))
         return CheckinResult(found, created=False)
     done = _bump_progress(run.id, actor.id, makeup=makeup, cards=campaign.makeup_cards)
     if done is None:
