@@ -135,9 +135,12 @@ def get_board(actor: Any, *, scope: str = SITE, metric: str = "points", period: 
     board = Board(scope=where, metric=metric, period=period, since=since)
     for rank, (user, score) in enumerate(ranked, start=1):
         board.rows.append(Row(rank=rank, user=user, score=int(score), tier=_tier(user, tiers)))
-    signed_in = getattr(actor, "is_authenticated", False)
-    if signed_in and all(row.user.id != actor.id for row in board.rows):
-        board.me = _my_row(actor, where, metric, period, since, tiers)
+    if getattr(actor, "is_authenticated", False):
+        # Asked whether or not the member is in the top 50: one statement either way, so a
+        # board costs the same for everyone (no growth with the data or the member's place).
+        me = _my_row(actor, where, metric, period, since, tiers)
+        if all(row.user.id != actor.id for row in board.rows):
+            board.me = me
     return board
 
 
@@ -148,16 +151,24 @@ def _tier(user: User, tiers: list[Tier]) -> Tier | None:
 def _my_row(
     actor: Any, scope: Scope, metric: str, period: str, since: date | None, tiers: list[Tier]
 ) -> Row | None:
-    scores = _scores(scope, metric, period, since).subquery()
-    mine = db.session.scalar(select(scores.c.score).where(scores.c.user_id == actor.id))
-    if not mine:
-        return None
-    ahead = db.session.scalar(
+    """The member's score and rank in one statement (a correlated count of those ahead)."""
+    mine = _scores(scope, metric, period, since).subquery()
+    others = _scores(scope, metric, period, since).subquery()
+    ahead = (
         select(func.count())
-        .select_from(scores)
-        .where(or_(scores.c.score > mine, and_(scores.c.score == mine, scores.c.user_id < actor.id)))
+        .select_from(others)
+        .where(
+            or_(
+                others.c.score > mine.c.score,
+                and_(others.c.score == mine.c.score, others.c.user_id < actor.id),
+            )
+        )
+        .scalar_subquery()
     )
-    return Row(rank=int(ahead or 0) + 1, user=actor, score=int(mine), tier=_tier(actor, tiers))
+    found = db.session.execute(select(mine.c.score, ahead).where(mine.c.user_id == actor.id)).first()
+    if found is None or not found[0]:
+        return None
+    return Row(rank=int(found[1] or 0) + 1, user=actor, score=int(found[0]), tier=_tier(actor, tiers))
 
 
 # --- Weekly titles -------------------------------------------------------------------------
