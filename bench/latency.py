@@ -33,9 +33,13 @@ class Route:
     statements: list[int] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     backend: str = ""
+    # Warm reads the page cache rendered afresh (its key's minute rolled over): timed like the
+    # others; their statements are the "(uncached)" rows' business unless nothing was a hit.
+    refreshed: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.samples)
+        counts = self.statements or self.refreshed
 
         def pct(p: float) -> float:
             if not ordered:
@@ -51,9 +55,10 @@ class Route:
             "p95_ms": pct(95),
             "p99_ms": pct(99),
             "mean_ms": round(statistics.fmean(ordered) * 1000, 2) if ordered else 0.0,
-            "statements": max(self.statements) if self.statements else 0,
-            "statements_min": min(self.statements) if self.statements else 0,
+            "statements": max(counts) if counts else 0,
+            "statements_min": min(counts) if counts else 0,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "refreshed": len(self.refreshed) if self.statements else 0,
         }
 
 
@@ -110,7 +115,10 @@ def measure(
         if n < warmup:
             continue
         route.samples.append(elapsed)
-        route.statements.append(counter.count)
+        if route.kind == "read" and response.headers.get("X-Page-Cache") == "miss":
+            route.refreshed.append(counter.count)
+        else:
+            route.statements.append(counter.count)
         route.statuses[response.status_code] = route.statuses.get(response.status_code, 0) + 1
     return route
 
@@ -274,8 +282,12 @@ def _writes(
         c=circle_id, n=writes + 5,
     )  # fmt: skip
     rich = _ids(app, "SELECT id FROM user_account ORDER BY points DESC LIMIT :n", n=writes)
+    # An item with stock for every redeem of this run (reruns use the cheapest one up).
     item = _ids(
-        app, "SELECT id FROM store_item WHERE kind = 'virtual' AND is_active ORDER BY points_cost LIMIT 1"
+        app,
+        "SELECT id FROM store_item WHERE kind = 'virtual' AND is_active AND stock >= :n "
+        "ORDER BY points_cost LIMIT 1",
+        n=writes,
     )[0]
     run = uuid.uuid4().hex[:8]
     new_post, checkin = f"/c/{circle}/posts/new", f"/c/{circle}/campaigns/{campaign}/checkin"
