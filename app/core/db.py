@@ -468,7 +468,12 @@ def add_to_rollup(model: Any, keys: dict[str, Any], **amounts: int) -> None:
     """`column += amount` for each of `amounts` on the row with `keys` (inserted if missing),
     written with the transaction's other rollups just before it commits. Every pure counter
     (one nothing reads back in the same transaction) goes through this."""
-    rollups: list[_Rollup] = db.session().info.setdefault(_ROLLUPS, [])
+    queue_rollup(db.session(), model, keys, amounts)
+
+
+def queue_rollup(session: Session, model: Any, keys: dict[str, Any], amounts: dict[str, int]) -> None:
+    """`add_to_rollup` on a given session (for hooks that are handed the one committing)."""
+    rollups: list[_Rollup] = session.info.setdefault(_ROLLUPS, [])
     rollups.append((model.__table__, tuple(keys.items()), amounts))
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import BigInteger, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core import clock
-from app.core.db import Base, add_to_rollup, before_commit, db, has_queued_rollups
+from app.core.db import Base, before_commit, db, has_queued_rollups, queue_rollup
 from app.core.i18n import select_locale
 
 GENERATION_ROW = 1
@@ -138,7 +138,7 @@ def _bump_on_commit(session: Session) -> None:
     conn = session.connection()
     if not (conn.info.pop(_WROTE, False) or has_queued_rollups(session)):
         return
-    add_to_rollup(CacheGeneration, {"id": GENERATION_ROW}, n=1)
+    queue_rollup(session, CacheGeneration, {"id": GENERATION_ROW}, {"n": 1})
     if has_request_context():
         g.page_cache_wrote = True
 
