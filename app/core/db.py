@@ -474,7 +474,8 @@ def add_to_rollup(model: Any, keys: dict[str, Any], **amounts: int) -> None:
 def queue_rollup(session: Session, model: Any, keys: dict[str, Any], amounts: dict[str, int]) -> None:
     """`add_to_rollup` on a given session (for hooks that are handed the one committing)."""
     rollups: list[_Rollup] = session.info.setdefault(_ROLLUPS, [])
-    rollups.append((model.__table__, tuple(keys.items()), amounts))
+    # Keys in name order: the same row always merges, however a caller spelled the dict.
+    rollups.append((model.__table__, tuple(sorted(keys.items())), amounts))
 
 
 def _merged(rollups: list[_Rollup]) -> dict[Table, dict[tuple[tuple[str, Any], ...], dict[str, int]]]:
@@ -520,15 +521,14 @@ def write_rollups(session: Session | None = None, *, flush: bool = True) -> None
     if dialect.name == "postgresql":
         _execute_rollups(session, dialect, parts)
     else:  # no round trips to save on SQLite, and no INSERT inside WITH
-        for n, part in enumerate(parts):
-            _execute_rollups(session, dialect, [part], shape=n)
+        for part in parts:
+            _execute_rollups(session, dialect, [part])
 
 
 def _execute_rollups(
     session: Session,
     dialect: Dialect,
     parts: list[tuple[Table, list[str], list[dict[str, Any]], list[str], str]],
-    shape: int = 0,
 ) -> None:
     key = (dialect.name, tuple((t.name, tuple(c), len(v), a) for t, c, v, _k, a in parts))
     statement = _ROLLUP_STATEMENTS.get(key)
