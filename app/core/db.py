@@ -317,19 +317,27 @@ def _upsert_sql(
     return sql, params
 
 
-def cached_text(key: tuple[Any, ...], build: Callable[[Dialect], Any]) -> Any:
+def cached_text(
+    key: tuple[Any, ...],
+    build: Callable[[Dialect], Any],
+    *,
+    session: Session | None = None,
+    flush: bool = True,
+) -> Any:
     """The SQL text statement `build(dialect)` made once per `key` and dialect: for writes
     SQLAlchemy cannot cache (ON CONFLICT). Pending ORM rows are flushed first, as the ORM's
-    own INSERT would (the statement may refer to them). It must not read a rollup table."""
-    session = db.session()
-    if session.autoflush:
+    own INSERT would (the statement may refer to them), unless `flush` is off (a caller that
+    runs inside a flush). It must not read a rollup table."""
+    session = session or db.session()
+    if flush and session.autoflush:
         session.flush()
     dialect = session.get_bind().dialect
     statement = _UPSERTS.get((dialect.name, *key))
     if statement is None:
         # Marked so that the rollup hook below lets it pass without writing the queue.
         statement = build(dialect).execution_options(**{_UPSERT_OPTION: True})
-        _UPSERTS[(dialect.name, *key)] = statement
+        if len(_UPSERTS) < 5000:  # the shapes a site's writes produce are few
+            _UPSERTS[(dialect.name, *key)] = statement
     return statement
 
 
@@ -461,7 +469,6 @@ def add_to_counter(
 _ROLLUPS = "quanzi_rollups"
 _ROLLUP_MARKS = "quanzi_rollup_marks"
 _Rollup = tuple[Table, tuple[tuple[str, Any], ...], dict[str, int]]
-_ROLLUP_STATEMENTS: dict[tuple[Any, ...], TextClause] = {}
 
 
 def add_to_rollup(model: Any, keys: dict[str, Any], **amounts: int) -> None:
@@ -519,20 +526,17 @@ def write_rollups(session: Session | None = None, *, flush: bool = True) -> None
         )
         parts.append((table, list(values[0]), values, conflict, action))
     if dialect.name == "postgresql":
-        _execute_rollups(session, dialect, parts)
+        _execute_rollups(session, parts)
     else:  # no round trips to save on SQLite, and no INSERT inside WITH
         for part in parts:
-            _execute_rollups(session, dialect, [part])
+            _execute_rollups(session, [part])
 
 
 def _execute_rollups(
     session: Session,
-    dialect: Dialect,
     parts: list[tuple[Table, list[str], list[dict[str, Any]], list[str], str]],
 ) -> None:
-    key = (dialect.name, tuple((t.name, tuple(c), len(v), a) for t, c, v, _k, a in parts))
-    statement = _ROLLUP_STATEMENTS.get(key)
-    if statement is None:
+    def build(dialect: Dialect) -> Any:
         pieces, params = [], []
         for n, (table, columns, values, conflict, action) in enumerate(parts):
             sql, typed = _upsert_sql(dialect, table, columns, len(values), conflict, action, "", f"r{n}_")
@@ -543,9 +547,10 @@ def _execute_rollups(
             if len(pieces) == 1
             else ("WITH " + ", ".join(f"r{n} AS ({piece})" for n, piece in enumerate(pieces)) + " SELECT 1")
         )
-        statement = text(sql).bindparams(*params).execution_options(**{_UPSERT_OPTION: True})
-        if len(_ROLLUP_STATEMENTS) < 2000:  # the shapes a site's writes produce are few
-            _ROLLUP_STATEMENTS[key] = statement
+        return text(sql).bindparams(*params)
+
+    key = ("rollups", tuple((t.name, tuple(c), len(v), a) for t, c, v, _k, a in parts))
+    statement = cached_text(key, build, session=session, flush=False)
     bound = {
         f"r{n}_{i}_{j}": row[c]
         for n, (_t, columns, rows, _k, _a) in enumerate(parts)
